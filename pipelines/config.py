@@ -1,0 +1,54 @@
+"""Where the platform finds its sources and keeps its files — the one place to configure a college.
+
+Every setting is an environment variable with a default that runs the demo college. Secrets (database
+passwords) go only into the environment, inside the SQLAlchemy URL, never into the repository.
+
+| variable | default | meaning |
+|---|---|---|
+| ZHENGAI_HOME | <repo>/warehouse | run-time folder: build/, versions/, serving.duckdb, quarantine/ |
+| ZHENGAI_SOURCES | $ZHENGAI_HOME/sources | parent folder of the drop folders below |
+| ZHENGAI_JIAOWU_URL | sqlite:///$ZHENGAI_SOURCES/jiaowu/jiaowu.sqlite | 教务 database (SQLAlchemy URL: sqlite, postgresql+psycopg2, mysql+pymysql) |
+| ZHENGAI_RENSHI_DIR | $ZHENGAI_SOURCES/renshi | 人事 xlsx drop folder |
+| ZHENGAI_XUEGONG_DIR | $ZHENGAI_SOURCES/xuegong | 学工 CSV drop folder |
+| ZHENGAI_CAIWU_DIR | $ZHENGAI_SOURCES/caiwu | 财务 xlsx drop folder |
+| ZHENGAI_ZHUANGTAI_DIR | $ZHENGAI_SOURCES/zhuangtai | 状态数据平台 workbook drop folder |
+| ZHENGAI_KEEP_VERSIONS | 5 | published warehouse versions kept for rollback |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    sources: Path
+    jiaowu_url: str
+    drop_dirs: dict[str, Path]
+    keep_versions: int
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.home / "quarantine"
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if env is None else env)
+    home = Path(env.get("ZHENGAI_HOME", REPO_ROOT / "warehouse")).resolve()
+    sources = Path(env.get("ZHENGAI_SOURCES", home / "sources")).resolve()
+    drop_dirs = {
+        system: Path(env.get(f"ZHENGAI_{system.upper()}_DIR", sources / system)).resolve()
+        for system in ("renshi", "xuegong", "caiwu", "zhuangtai")
+    }
+    return Settings(
+        home=home,
+        sources=sources,
+        jiaowu_url=env.get("ZHENGAI_JIAOWU_URL", f"sqlite:///{sources / 'jiaowu' / 'jiaowu.sqlite'}"),
+        drop_dirs=drop_dirs,
+        keep_versions=int(env.get("ZHENGAI_KEEP_VERSIONS", "5")),
+    )

@@ -1,0 +1,163 @@
+"""Write-audit-publish for the DuckDB warehouse.
+
+A DuckDB file opened read-write by one process cannot be opened by any other, so readers (Superset,
+analysts, the report) never share the file the pipeline writes. Each run builds into its own build
+file (a copy of the current serving file, so the append-only raw history carries over); only a
+successful run is published:
+
+    warehouse/build/<run>.duckdb   --(checkpoint, close)-->   warehouse/versions/<version>.duckdb
+    warehouse/serving.duckdb       <--(hard link + os.replace: atomic)--   the newest version
+
+`os.replace` swaps the directory entry atomically: a reader that already opened the old file keeps
+reading it; a reader that opens the path afterwards gets the new one. A failed or killed run leaves
+only a stray build file, which the next run deletes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+SERVING_NAME = "serving.duckdb"
+VERSION_SUFFIX = ".duckdb"
+
+
+class PublishError(RuntimeError):
+    """Publishing was refused; the serving file is unchanged."""
+
+
+@dataclass(frozen=True)
+class Version:
+    name: str
+    path: Path
+    is_serving: bool
+
+    @property
+    def published_at(self) -> datetime:
+        return datetime.strptime(self.name[:15], "%Y%m%dT%H%M%S")
+
+
+@dataclass(frozen=True)
+class WarehouseLayout:
+    """Where the warehouse's files live under one root folder (default `warehouse/`)."""
+
+    root: Path
+
+    @property
+    def serving(self) -> Path:
+        return self.root / SERVING_NAME
+
+    @property
+    def versions_dir(self) -> Path:
+        return self.root / "versions"
+
+    @property
+    def build_dir(self) -> Path:
+        return self.root / "build"
+
+    def versions(self) -> list[Version]:
+        """Published versions, oldest first."""
+        if not self.versions_dir.exists():
+            return []
+        serving_inode = self.serving.stat().st_ino if self.serving.exists() else None
+        found = sorted(p for p in self.versions_dir.glob(f"*{VERSION_SUFFIX}") if p.is_file())
+        return [Version(p.stem, p, p.stat().st_ino == serving_inode) for p in found]
+
+
+def start_build(layout: WarehouseLayout, run_id: str | None = None) -> Path:
+    """Return this run's build file, creating it from the current serving file on first call.
+
+    Stray build files of other (failed or killed) runs are removed: they never became visible.
+    Calling it again within the same run returns the same file, so each step may call it.
+    """
+    layout.build_dir.mkdir(parents=True, exist_ok=True)
+    build = layout.build_dir / f"{run_id or uuid.uuid4().hex[:12]}.duckdb"
+    if build.exists():
+        return build
+    for stale in layout.build_dir.glob("*"):
+        stale.unlink()
+    if layout.serving.exists():
+        shutil.copyfile(layout.serving, build)
+    return build
+
+
+def _verify_closed_and_readable(build: Path, required_tables: list[str]) -> None:
+    wal = build.with_name(build.name + ".wal")
+    if wal.exists():
+        raise PublishError(f"构建文件 {build.name} 仍有未写入的日志（.wal），可能仍被打开，拒绝发布")
+    try:
+        con = duckdb.connect(str(build), read_only=True)
+    except duckdb.Error as exc:  # locked by a writer or corrupt
+        raise PublishError(f"构建文件 {build.name} 无法以只读方式打开：{exc}") from exc
+    try:
+        present = {
+            f"{s}.{t}" for s, t in con.execute(
+                "select table_schema, table_name from information_schema.tables"
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    missing = [t for t in required_tables if t not in present]
+    if missing:
+        raise PublishError(f"构建文件缺少必需的表：{'、'.join(missing)}，拒绝发布")
+
+
+def publish(
+    layout: WarehouseLayout,
+    build: Path,
+    *,
+    keep: int = 5,
+    required_tables: list[str] | None = None,
+    now: datetime | None = None,
+) -> Version:
+    """Make a finished build file the serving warehouse, atomically. Keeps the newest `keep` versions."""
+    if keep < 1:
+        raise ValueError("keep must be >= 1")
+    _verify_closed_and_readable(build, required_tables or [])
+    layout.versions_dir.mkdir(parents=True, exist_ok=True)
+    stamp = (now or datetime.now()).strftime("%Y%m%dT%H%M%S")
+    name = f"{stamp}_{build.stem}"
+    version_path = layout.versions_dir / f"{name}{VERSION_SUFFIX}"
+    os.replace(build, version_path)  # same filesystem: a rename, no copy
+    _point_serving_at(layout, version_path)
+    _prune(layout, keep)
+    return Version(name, version_path, True)
+
+
+def rollback(layout: WarehouseLayout, version_name: str | None = None) -> Version:
+    """Serve an earlier published version again (default: the one before the current)."""
+    versions = layout.versions()
+    if not versions:
+        raise PublishError("还没有任何已发布的版本，无法回滚")
+    if version_name is None:
+        current = [i for i, v in enumerate(versions) if v.is_serving]
+        if not current or current[0] == 0:
+            raise PublishError("当前版本之前没有更早的已发布版本，无法回滚")
+        target = versions[current[0] - 1]
+    else:
+        matches = [v for v in versions if v.name == version_name or v.name.startswith(version_name)]
+        if len(matches) != 1:
+            known = "、".join(v.name for v in versions)
+            raise PublishError(f"找不到唯一的版本「{version_name}」。可用版本：{known}")
+        target = matches[0]
+    _point_serving_at(layout, target.path)
+    return Version(target.name, target.path, True)
+
+
+def _point_serving_at(layout: WarehouseLayout, version_path: Path) -> None:
+    tmp = layout.root / f".{SERVING_NAME}.{uuid.uuid4().hex[:8]}"
+    os.link(version_path, tmp)  # versions are never written again, so sharing the inode is safe
+    os.replace(tmp, layout.serving)
+
+
+def _prune(layout: WarehouseLayout, keep: int) -> None:
+    versions = layout.versions()
+    for old in versions[:-keep]:
+        if not old.is_serving:  # never delete what readers are pointed at (after a rollback)
+            old.path.unlink()

@@ -1,0 +1,107 @@
+"""Write-audit-publish: readers only ever see a complete, published warehouse."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import duckdb
+import pytest
+
+from pipelines.publish import PublishError, WarehouseLayout, publish, rollback, start_build
+
+T0 = datetime(2026, 9, 1, 8, 0, 0)
+
+
+def _build_with(layout: WarehouseLayout, run: str, value: int):
+    build = start_build(layout, run)
+    con = duckdb.connect(str(build))
+    con.execute("create schema if not exists marts")
+    con.execute("create or replace table marts.answer as select ? as v", [value])
+    con.close()
+    return build
+
+
+def _serving_value(layout: WarehouseLayout) -> int:
+    con = duckdb.connect(str(layout.serving), read_only=True)
+    try:
+        return con.execute("select v from marts.answer").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_publish_makes_the_build_the_serving_file(tmp_path):
+    layout = WarehouseLayout(tmp_path)
+    publish(layout, _build_with(layout, "r1", 1), now=T0)
+    assert _serving_value(layout) == 1
+    assert not list(layout.build_dir.glob("*")), "the build file is moved, not left behind"
+
+
+def test_next_build_starts_from_serving_and_failed_run_changes_nothing(tmp_path):
+    layout = WarehouseLayout(tmp_path)
+    publish(layout, _build_with(layout, "r1", 1), now=T0)
+    # a run that crashes after writing: it never publishes
+    build = start_build(layout, "r2")
+    con = duckdb.connect(str(build))
+    assert con.execute("select v from marts.answer").fetchone()[0] == 1  # carried over
+    con.execute("update marts.answer set v = 99")
+    con.close()
+    assert _serving_value(layout) == 1
+    # the next run discards the stray build and starts again from the serving file
+    build3 = start_build(layout, "r3")
+    assert not build.exists()
+    con = duckdb.connect(str(build3), read_only=True)
+    assert con.execute("select v from marts.answer").fetchone()[0] == 1
+    con.close()
+
+
+def test_publish_refuses_incomplete_build_and_keeps_serving(tmp_path):
+    layout = WarehouseLayout(tmp_path)
+    publish(layout, _build_with(layout, "r1", 1), now=T0)
+    build = _build_with(layout, "r2", 2)
+    with pytest.raises(PublishError, match="缺少必需的表：marts.warnings"):
+        publish(layout, build, required_tables=["marts.answer", "marts.warnings"], now=T0 + timedelta(1))
+    assert _serving_value(layout) == 1
+
+
+def test_publish_refuses_a_build_still_open_for_writing(tmp_path):
+    layout = WarehouseLayout(tmp_path)
+    build = _build_with(layout, "r1", 1)
+    writer = duckdb.connect(str(build))
+    writer.execute("insert into marts.answer values (2)")
+    try:
+        with pytest.raises(PublishError):
+            publish(layout, build, required_tables=["marts.answer"], now=T0)
+    finally:
+        writer.close()
+    assert not layout.serving.exists()
+
+
+def test_reader_holding_old_file_keeps_reading_during_publish(tmp_path):
+    layout = WarehouseLayout(tmp_path)
+    publish(layout, _build_with(layout, "r1", 1), now=T0)
+    reader = duckdb.connect(str(layout.serving), read_only=True)
+    publish(layout, _build_with(layout, "r2", 2), now=T0 + timedelta(1))
+    assert reader.execute("select v from marts.answer").fetchone()[0] == 1
+    reader.close()
+    assert _serving_value(layout) == 2
+
+
+def test_keeps_last_versions_and_rolls_back(tmp_path):
+    layout = WarehouseLayout(tmp_path)
+    for i in range(1, 5):
+        publish(layout, _build_with(layout, f"r{i}", i), keep=3, now=T0 + timedelta(days=i))
+    versions = layout.versions()
+    assert [v.name.split("_")[1] for v in versions] == ["r2", "r3", "r4"]
+    assert versions[-1].is_serving
+
+    rollback(layout)  # to the previous one
+    assert _serving_value(layout) == 3
+    rollback(layout, versions[0].name[:15])  # by timestamp prefix
+    assert _serving_value(layout) == 2
+    with pytest.raises(PublishError, match="当前版本之前没有更早的已发布版本"):
+        rollback(layout)
+    with pytest.raises(PublishError, match="找不到唯一的版本"):
+        rollback(layout, "1999")
+    # publishing again serves the new build and prunes down to `keep`
+    publish(layout, _build_with(layout, "r5", 5), keep=1, now=T0 + timedelta(days=9))
+    assert [v.name.split("_")[1] for v in layout.versions()] == ["r5"]
