@@ -23,7 +23,10 @@ Command line of the quality-assurance (诊改) data platform for higher-vocation
 
 
 def _add_simulate(sub: argparse._SubParsersAction) -> None:
-    from pipelines.simulator import FAULT_KINDS, SIZES
+    try:
+        from pipelines.simulator import FAULT_KINDS, SIZES
+    except ImportError:  # the simulator package has not landed yet in this checkout
+        return
 
     sizes = "、".join(k for k in SIZES if not k.startswith("X"))
     faults = "\n".join(f"  {k:<16} {v}" for k, v in FAULT_KINDS.items())
@@ -88,12 +91,16 @@ def _run_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+_COMMANDS = [_add_simulate]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="zhengai", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = parser.add_subparsers(title="子命令 / commands", dest="command", metavar="COMMAND")
-    _add_simulate(sub)
+    for add in _COMMANDS:
+        add(sub)
     return parser
 
 
