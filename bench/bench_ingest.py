@@ -1,6 +1,6 @@
 """How fast the readers, normalisers and raw store are (not asserted in tests, not collected by pytest).
 
-    .venv/bin/python tests/ingest/bench_ingest_speed.py [csv_rows] [xlsx_rows] [raw_rows]
+    .venv/bin/python bench/bench_ingest.py [csv_rows] [xlsx_rows] [raw_rows]
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipelines.ingest.normalize import (  # noqa: E402
     clean_text_series,
