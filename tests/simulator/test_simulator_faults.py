@@ -1,0 +1,107 @@
+"""Every fault kind really breaks what it says — checked with plain readers, not with the ingestion."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+import zipfile
+
+import openpyxl
+import pytest
+
+from pipelines.simulator import FAULT_KINDS, inject_fault
+
+
+def _rows(path):
+    return list(csv.reader(io.StringIO(path.read_bytes().decode("gbk"))))
+
+
+@pytest.fixture
+def broken(college_s, tmp_path):
+    src, _ = college_s
+
+    def make(kind):
+        result = inject_fault(kind, src, tmp_path / kind, seed=1)
+        assert result.path.exists() and result.path.is_relative_to(tmp_path / kind)
+        assert FAULT_KINDS[kind] in result.message
+        # everything else is copied unchanged, so the pipeline can run on the broken folder
+        others = [p.relative_to(src) for p in src.rglob("*") if p.is_file()]
+        assert all((tmp_path / kind / p).exists() for p in others)
+        return src, result
+
+    return make
+
+
+def test_every_kind_is_tested():
+    tested = {name.removeprefix("test_") for name in globals() if name.startswith("test_")}
+    assert set(FAULT_KINDS) <= tested
+
+
+def test_wrong_encoding(broken):
+    src, r = broken("wrong_encoding")
+    data = r.path.read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("gbk")
+    assert data.decode("utf-16") == (src / "xuegong/学生学籍.csv").read_bytes().decode("gbk")
+
+
+def test_missing_column(broken):
+    src, r = broken("missing_column")
+    header = _rows(r.path)[0]
+    assert "专业代码" not in header and len(header) == len(_rows(src / "xuegong/学生学籍.csv")[0]) - 1
+
+
+def test_renamed_column(broken):
+    _, r = broken("renamed_column")
+    header = _rows(r.path)[0]
+    assert "学号" not in header and header[0] == "学生编号"
+
+
+def test_duplicate_keys(broken):
+    _, r = broken("duplicate_keys")
+    ids = [row[0].strip() for row in _rows(r.path)[1:]]
+    assert len(ids) - len(set(ids)) == 5
+    assert set(r.details["duplicated_ids"]) <= set(ids)
+
+
+def test_truncated_xlsx(broken):
+    src, r = broken("truncated_xlsx")
+    assert 0 < r.path.stat().st_size < (src / "renshi/教职工名册.xlsx").stat().st_size
+    with pytest.raises(zipfile.BadZipFile):
+        openpyxl.load_workbook(r.path)
+
+
+def test_empty_file(broken):
+    _, r = broken("empty_file")
+    assert r.path.stat().st_size == 0
+
+
+def test_header_only(broken):
+    _, r = broken("header_only")
+    rows = _rows(r.path)
+    assert len(rows) == 1 and rows[0][0] == "学号"
+
+
+def test_out_of_range(broken):
+    src, r = broken("out_of_range")
+    con = sqlite3.connect(r.path)
+    assert con.execute("select count(*) from score where total_score > 100").fetchone()[0] == 3
+    assert con.execute("select count(*) from score where total_score < 0").fetchone()[0] == 2
+    assert con.execute("select count(*) from attendance_record where hours < 0").fetchone()[0] == 2
+    clean = sqlite3.connect(src / "jiaowu/jiaowu.sqlite")
+    assert clean.execute("select count(*) from score where total_score > 100 or total_score < 0").fetchone()[0] == 0
+
+
+def test_orphan_fk(broken):
+    src, r = broken("orphan_fk")
+    majors = {m for (m,) in sqlite3.connect(src / "jiaowu/jiaowu.sqlite").execute("select major_code from major")}
+    rows = _rows(r.path)
+    col = rows[0].index("专业代码")
+    orphans = [row for row in rows[1:] if row[col].strip() not in majors and row[col].strip().isascii()]
+    assert len(orphans) == 5
+
+
+def test_unknown_kind_is_refused(college_s, tmp_path):
+    with pytest.raises(ValueError, match="未知的错误类型"):
+        inject_fault("nonsense", college_s[0], tmp_path)
