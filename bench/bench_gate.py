@@ -1,6 +1,6 @@
 """How long the expectations gate takes on 1,000,000 rows × ~12 expectations (not asserted in tests).
 
-    .venv/bin/python tests/gate/bench_gate_speed.py [rows] [bad_fraction]   (not collected by pytest)
+    .venv/bin/python bench/bench_gate.py [rows] [bad_fraction]
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "gate"))
 
 from conftest import CONTRACT, RULES, SEED  # noqa: E402
 

@@ -30,6 +30,8 @@ import yaml
 
 from pipelines.config import REPO_ROOT
 from pipelines.gate.runner import BLOCKING, EXPECTATIONS_DIR, GX_SEVERITY, SEVERITY_ZH, SYSTEM_ZH, param_name
+from pipelines.ingest.extract import STACKED_SYSTEMS
+from pipelines.ingest.raw_store import FILE_COLUMN
 
 CONTRACT = REPO_ROOT / "seeds" / "source_columns.csv"
 RULES = EXPECTATIONS_DIR / "rules.yml"
@@ -148,7 +150,11 @@ def build_suite(t: Table, rules: dict, contract: dict[str, Table]) -> dict:
                          f"{'必须' if col.required else '应'}有「{col.zh}」列"))
     # 2. keys
     pks = [c for c in t.columns if c.pk]
-    if len(pks) == 1:
+    if t.system in STACKED_SYSTEMS and pks and not any(c.id == "academic_year" for c in pks):
+        # one workbook per collection year, stacked: the key holds within each workbook
+        exps.append(_exp("expect_compound_columns_to_be_unique", {"column_list": [FILE_COLUMN] + [c.id for c in pks]},
+                         BLOCKING, f"同一采集表中，{'、'.join(c.zh for c in pks)}不能重复"))
+    elif len(pks) == 1:
         exps.append(_exp("expect_column_values_to_be_unique", {"column": pks[0].id}, BLOCKING,
                          f"{pks[0].zh}不能重复"))
     elif len(pks) > 1:
@@ -187,7 +193,8 @@ def build_suite(t: Table, rules: dict, contract: dict[str, Table]) -> dict:
             "system_zh": SYSTEM_ZH.get(t.system, t.system),
             "table_zh": t.table_zh or Path(t.source).stem or t.table,
             "source": t.source,
-            "column_labels": {c.id: c.zh for c in t.columns},
+            "column_labels": {c.id: c.zh for c in t.columns}
+            | ({FILE_COLUMN: "采集表文件"} if t.system in STACKED_SYSTEMS else {}),
             "column_types": {c.id: c.type for c in t.columns},
             "generated_by": GENERATOR,
         },

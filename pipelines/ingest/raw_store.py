@@ -60,6 +60,7 @@ _NULL_MARK = "\x1e"  # stands for NULL inside the row hash (so NULL ≠ '')
 _SEP = "\x1f"
 
 LOADED, UNCHANGED, FAILED = "loaded", "unchanged", "failed"
+FILE_COLUMN = "_source_file"  # optional per-row source file in the incoming frame
 
 
 @dataclass(frozen=True)
@@ -175,13 +176,14 @@ def load_batch(con, df: pd.DataFrame, *, source_system: str, source_table: str, 
     """Append `df` (text columns + optional `_source_row`) as one batch of `raw.<system>__<table>`.
 
     The content hash is `content_hash` if given, else the sha256 of `source_path`'s bytes, else
-    `frame_sha256(df)` (database sources). `_source_row` defaults to the 1-based row ordinal."""
+    `frame_sha256(df)` (database sources). `_source_row` defaults to the 1-based row ordinal. A
+    `_source_file` column (a batch stacked from several files) overrides `source_file` row by row."""
     raw_table = raw_table_name(source_system, source_table)
     ts = _utc_naive(loaded_at or (clock or (lambda: datetime.now(UTC)))())
     if content_hash is None:
         content_hash = file_sha256(source_path) if source_path is not None else frame_sha256(df)
 
-    data_cols = [c for c in df.columns if c != ROW_COLUMN]
+    data_cols = [c for c in df.columns if c not in (ROW_COLUMN, FILE_COLUMN)]
     reserved = [c for c in data_cols if str(c).startswith("_")]
     if reserved:
         raise ValueError(f"data columns may not start with '_' (reserved for lineage): {reserved}")
@@ -211,6 +213,9 @@ def load_batch(con, df: pd.DataFrame, *, source_system: str, source_table: str, 
         batch_id = f"{base}_{n}"
 
     arrow = _arrow(df, data_cols, source_rows)
+    if FILE_COLUMN in df.columns:
+        arrow = arrow.append_column(FILE_COLUMN, _text_column(df[FILE_COLUMN]))
+    file_expr = f"coalesce({FILE_COLUMN}, ?)" if FILE_COLUMN in df.columns else "?"
     view = f"__incoming_{batch_id}"
     target = f"{SCHEMA}.{qident(raw_table)}"
     new_columns: list[str] = []
@@ -231,7 +236,7 @@ def load_batch(con, df: pd.DataFrame, *, source_system: str, source_table: str, 
                                sorted(enumerate(data_cols), key=lambda ic: str(ic[1])))
         row_hash = f"md5(concat_ws('{_SEP}', {hash_parts}))" if data_cols else "md5('')"
         select = ", ".join(
-            ["? AS _source_system", "? AS _source_file", "? AS _sheet", "_source_row", "? AS _batch_id",
+            ["? AS _source_system", f"{file_expr} AS _source_file", "? AS _sheet", "_source_row", "? AS _batch_id",
              f"{row_hash} AS _row_hash", "?::TIMESTAMP AS _loaded_at"]
             + [f"c{i} AS {qident(c)}" for i, c in enumerate(data_cols)])
         con.execute(f"INSERT INTO {target} BY NAME SELECT {select} FROM {qident(view)}",

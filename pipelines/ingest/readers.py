@@ -565,6 +565,17 @@ def _flatten_header(band: list[list[Any]], band_top: int, merges: list[tuple[int
     return names
 
 
+def _extend_header_up(header_idx: int, merges: list[tuple[int, int, int, int]]) -> int:
+    """The fullest row is often the LOWER row of a two-row header (年度 merged A2:A3 over 学费/中央专项 …):
+    a cell merged down into it from above means the header starts at that cell's row."""
+    while True:
+        top = header_idx + 1
+        above = [r1 for r1, _c1, r2, _c2 in merges if r1 < top <= r2]
+        if not above:
+            return header_idx
+        header_idx = min(above) - 1
+
+
 def _header_depth(rows: list[list[Any]], header_idx: int, merges: list[tuple[int, int, int, int]]) -> int:
     """How many rows the header has, from the merges that start in it (see module doc)."""
     top = header_idx + 1  # Excel row number of the first header row
@@ -629,6 +640,8 @@ def read_xlsx_export(path: str | Path, sheet: str | int | None = None, header_ro
     if not rows:
         raise SourceDataError("工作表是空的（没有表头也没有数据）", file=file, sheet=sheet_name, rule="empty_sheet")
     header_idx = _find_header(rows, title_rows)
+    if title_rows == "auto":
+        header_idx = _extend_header_up(header_idx, merges)
     depth = _header_depth(rows, header_idx, merges) if header_rows == "auto" else int(header_rows)
     width = max(len(r) for r in rows)
     band = rows[header_idx: header_idx + depth]

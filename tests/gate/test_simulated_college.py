@@ -1,27 +1,23 @@
 """The committed suites against the simulated college: clean extracts pass, each injected fault is caught.
 
-Runs once `pipelines.simulator` and `seeds/source_columns.csv` exist; the extracts are read with the
-ingestion readers when `pipelines.ingest` offers them, else with the plain pandas reader below.
+The extracts are read exactly as ingestion reads them (`pipelines.ingest.extract`).
 """
 
 from __future__ import annotations
 
-import sqlite3
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from pipelines.gate import generate_suites
+from pipelines import simulator
+from pipelines.config import load_settings
 from pipelines.gate.runner import EXPECTATIONS_DIR, GateResult, validate_table
+from pipelines.ingest.contract import load_contract
+from pipelines.ingest.extract import gate_frame, read_extract
 
-simulator = pytest.importorskip("pipelines.simulator", reason="pipelines.simulator does not exist yet")
-if not generate_suites.CONTRACT.exists():
-    pytest.skip("seeds/source_columns.csv does not exist yet", allow_module_level=True)
-
-CONTRACT = generate_suites.read_contract()
+CONTRACT = load_contract()
 
 
 @dataclass
@@ -32,67 +28,9 @@ class Extract:
     sheet: str | None
 
 
-NUMERIC = {"int", "integer", "bigint", "decimal", "numeric", "number", "float", "double", "year"}
-
-
-def _normalise(df: pd.DataFrame, table: generate_suites.Table) -> pd.DataFrame:
-    """What ingestion does before the gate: text cleaned (trim, full-width), codes upper-cased, numbers and
-    dates parsed by contract type. Uses `pipelines.ingest.normalize` when present."""
-    try:
-        from pipelines.ingest import normalize as n
-    except ImportError:
-        n = None
-    out = df.copy()
-    for col in table.columns:
-        if col.id not in out.columns:
-            continue
-        s, kind = out[col.id], col.type.split("(")[0]
-        if n is None:
-            s = s.map(lambda v: unicodedata.normalize("NFKC", v).strip() or None if isinstance(v, str) else v)
-            if kind in NUMERIC:
-                s = pd.to_numeric(s, errors="coerce")
-        elif kind in NUMERIC:
-            s = n.parse_number_series(s).values
-        elif kind == "date":
-            s = n.parse_date_series(s).values
-        elif kind == "code":
-            s = n.normalize_code_series(s)
-        else:
-            s = n.clean_text_series(s)
-        out[col.id] = s
-    return out
-
-
-def _read(root: Path, table: generate_suites.Table) -> Extract:
-    """One contract table of the simulated college, with the ingestion readers when they exist."""
-    try:
-        from pipelines.ingest import contract as ic
-        from pipelines.ingest import readers
-    except ImportError:
-        readers = ic = None
-    labels = {c.zh: c.id for c in table.columns}
-    source = table.source
-    parts = source.replace("#", "/").replace(":", "/").replace("|", "/").split("/")
-    file, sheet = parts[0], (parts[1] if len(parts) > 1 else None)
-    if file.lower().endswith((".csv", ".xlsx")):
-        [path] = list(root.rglob(Path(file).name))
-        if readers is not None:
-            raw = (readers.read_csv_export(path)[0] if file.lower().endswith(".csv")
-                   else readers.read_xlsx_export(path, sheet))
-            raw = ic.map_columns(raw, ic.load_contract()[table.key], file=str(path), sheet=sheet, strict=False)
-        elif file.lower().endswith(".csv"):
-            raw = pd.read_csv(path, dtype=str, encoding="gb18030", keep_default_na=False)
-            raw["_source_row"] = range(2, len(raw) + 2)
-        else:
-            raw = pd.read_excel(path, sheet_name=sheet or 0, dtype=str)
-            raw["_source_row"] = range(2, len(raw) + 2)
-        raw = raw.rename(columns=lambda c: labels.get(str(c).strip(), c))
-        return Extract(table.key, _normalise(raw, table), str(path), sheet)
-    [db] = list(root.rglob("*.sqlite"))
-    with sqlite3.connect(db) as con:
-        raw = pd.read_sql_query(f'SELECT * FROM "{table.table}"', con)
-    raw["_source_row"] = range(1, len(raw) + 1)
-    return Extract(table.key, _normalise(raw, table), None, None)
+def _read(root: Path, table) -> Extract:
+    ext = read_extract(table, load_settings({"ZHENGAI_SOURCES": str(root)}))
+    return Extract(table.key, gate_frame(ext), ext.source_file, ext.sheet)
 
 
 def _validate_all(root: Path) -> dict[str, GateResult]:

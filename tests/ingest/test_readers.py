@@ -145,6 +145,25 @@ def test_xlsx_title_multirow_header_total(finance_xlsx: Path):
     assert df.attrs["sheet"] == "经费支出"
 
 
+def test_xlsx_header_whose_fullest_row_is_the_lower_one(tmp_path: Path):
+    """财务 exports: 年度 merged A2:A3 beside a group 收入来源 over six columns — the fuller row 3 is not the
+    first header row; the header starts where the merged cell starts."""
+    path = tmp_path / "income.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["经费收入统计表（单位：万元）"])
+    ws.append(["年度", "收入来源", None, None, "合计"])
+    ws.append([None, "学费", "财政补助", "其他", None])
+    ws.append([2024, 1.5, 2.5, 0.5, 4.5])
+    for rng in ("A1:E1", "A2:A3", "B2:D2", "E2:E3"):
+        ws.merge_cells(rng)
+    wb.save(path)
+    df = read_xlsx_export(path)
+    assert list(df.columns) == ["年度", "收入来源_学费", "收入来源_财政补助", "收入来源_其他", "合计", ROW_COLUMN]
+    assert df.to_dict("records")[0] == {"年度": "2024", "收入来源_学费": "1.5", "收入来源_财政补助": "2.5",
+                                        "收入来源_其他": "0.5", "合计": "4.5", ROW_COLUMN: 4}
+
+
 def test_xlsx_explicit_counts_and_sheet_choice(tmp_path: Path):
     path = tmp_path / "a.xlsx"
     wb = openpyxl.Workbook()
