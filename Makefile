@@ -38,14 +38,7 @@ setup: pipeline-env superset-env
 simulate: pipeline-env
 	$(VENV)/bin/zhengai simulate --size $(DEMO_SIZE) --seed $(DEMO_SEED) --out $(DEMO_SOURCES)
 
-# TODO(simulator): the guard goes once pipelines/simulator has landed (issue: foundation)
-demo: setup
-	@if $(VENV)/bin/python -c "import pipelines.simulator" 2>/dev/null; then \
-	    $(MAKE) --no-print-directory simulate; \
-	else \
-	    echo "两个环境已就绪。示例学院生成器（zhengai simulate）尚未加入本仓库，暂不能生成示例数据。"; \
-	    echo "Both environments are ready. The demo-college simulator has not landed yet."; \
-	fi
+demo: setup simulate
 
 # --- quality ---------------------------------------------------------------------------------------
 test: setup
