@@ -19,6 +19,9 @@ Command line of the quality-assurance (诊改) data platform for higher-vocation
       生成示例学院的源系统数据 / write the demo college's source-system extracts
   zhengai simulate --break duplicate_keys --from warehouse/sources --out /tmp/broken
       生成一份带指定错误的数据副本（用于测试） / write a broken copy of one extract (for tests)
+  zhengai run        运行整条流水线并发布 / run the pipeline and publish
+  zhengai status     当前版本、数据源新鲜度、未通过的检查 / what is served, how fresh, what failed
+  zhengai rollback   回滚到上一个发布的版本 / serve the previous version again
 """
 
 
@@ -88,7 +91,60 @@ def _run_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = [_add_simulate]
+def _add_run(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "run", help="运行整条流水线：采集 → 检查 → 计算 → 发布 / run the whole pipeline",
+        description="在本进程中执行 Dagster 作业（运行记录也会出现在 Dagster 界面中）。任何阻断性质量问题都会使本次"
+                    "不发布，对外服务的仓库保持不变。\nRuns a Dagster job in this process; a blocking data problem "
+                    "means nothing is published.")
+    p.add_argument("--job", default="daily_refresh", choices=["daily_refresh", "semester_job", "annual_job"],
+                   help="作业 / job (默认 daily_refresh)")
+    p.set_defaults(func=_run_run)
+
+
+def _run_run(args: argparse.Namespace) -> int:
+    from pipelines.run import run_pipeline
+
+    summary = run_pipeline(args.job)
+    if summary.success:
+        print(f"完成：已发布版本 {summary.published}（用时 {summary.seconds:.1f} 秒，运行 {summary.run_id}）")
+        return 0
+    print(f"未发布：{len(summary.failures)} 项未通过（用时 {summary.seconds:.1f} 秒，运行 {summary.run_id}）。"
+          "对外服务的仓库保持不变；详情见 zhengai status 与隔离区报告。")
+    for f in summary.failures:
+        print(f"  - {f}")
+    return 1
+
+
+def _add_status(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("status", help="当前版本、各数据源新鲜度、最近一次未通过的检查 / warehouse status",
+                       description="显示对外服务的仓库版本、各数据源最近加载时间与最近一次质量检查结果。\n"
+                                   "Shows the serving version, source freshness and the last run's failing checks.")
+    p.set_defaults(func=lambda args: print(__import__("pipelines.run", fromlist=["status_text"]).status_text()) or 0)
+
+
+def _add_rollback(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("rollback", help="回滚到之前发布的版本 / serve an earlier published version",
+                       description="把 serving.duckdb 指回一个之前发布的版本（默认上一个）。\n"
+                                   "Points serving.duckdb back at an earlier version (default: the previous one).")
+    p.add_argument("version", nargs="?", default=None, help="版本名或其前缀（见 zhengai status） / version name or prefix")
+    p.set_defaults(func=_run_rollback)
+
+
+def _run_rollback(args: argparse.Namespace) -> int:
+    from pipelines.config import load_settings
+    from pipelines.publish import PublishError, WarehouseLayout, rollback
+
+    try:
+        v = rollback(WarehouseLayout(load_settings().home), args.version)
+    except PublishError as exc:
+        print(f"无法回滚：{exc}", file=sys.stderr)
+        return 1
+    print(f"已回滚：当前对外服务的版本为 {v.name}")
+    return 0
+
+
+_COMMANDS = [_add_simulate, _add_run, _add_status, _add_rollback]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -148,6 +148,9 @@ def build_suite(t: Table, rules: dict, contract: dict[str, Table]) -> dict:
         sev = BLOCKING if col.required else "warning"
         exps.append(_exp("expect_column_to_exist", {"column": col.id}, sev,
                          f"{'必须' if col.required else '应'}有「{col.zh}」列"))
+    # 1b. an export with a header and no rows is a failed export, not an empty college
+    exps.append(_exp("expect_table_row_count_to_be_between", {"min_value": 1, "max_value": None}, BLOCKING,
+                     "至少应有一行数据（只有表头的导出视为导出失败）"))
     # 2. keys
     pks = [c for c in t.columns if c.pk]
     if t.system in STACKED_SYSTEMS and pks and not any(c.id == "academic_year" for c in pks):

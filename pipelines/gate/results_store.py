@@ -64,7 +64,7 @@ CREATE TABLE IF NOT EXISTS audit.validation_runs (
 
 
 def _schema(con: duckdb.DuckDBPyConnection) -> str:
-    """`"<catalog>".audit`: fully qualified, so a file itself named audit.duckdb is not ambiguous."""
+    """`"<catalog>".audit`: fully qualified, so a file itself named gate_results.duckdb is not ambiguous."""
     catalog = con.sql("SELECT current_database()").fetchone()[0]
     return '"' + catalog.replace('"', '""') + '".audit'
 

@@ -337,6 +337,8 @@ def _problem_phrase(o: ExpectationOutcome, value: str | None) -> str:
         return "格式不正确"
     if t == "expect_column_values_to_not_be_null":
         return "为空"
+    if t == "expect_table_row_count_to_be_between":
+        return "没有任何数据行"
     return f"不符合规则（{t}）"
 
 

@@ -1,0 +1,39 @@
+"""The last step: copy the audit history into the build and publish it as the serving warehouse.
+
+Runs only when every upstream step succeeded and no blocking gate failed (blocking checks stop it);
+a run that stops anywhere before leaves `serving.duckdb` exactly as it was.
+"""
+
+
+import dagster as dg
+import duckdb
+
+from pipelines.assets.dbt import DBT_ASSETS
+from pipelines.assets.ingest import RAW_KEYS
+from pipelines.publish import publish
+from pipelines.resources import WarehouseResource
+
+AUDIT_TABLES = ["expectation_results", "validation_runs"]
+
+
+def copy_audit(build: str, audit_db: str) -> None:
+    with duckdb.connect(build) as con:
+        con.execute(f"ATTACH '{audit_db}' AS audit_src (READ_ONLY)")
+        con.execute("CREATE SCHEMA IF NOT EXISTS audit")
+        for t in AUDIT_TABLES:
+            con.execute(f"CREATE OR REPLACE TABLE audit.{t} AS SELECT * FROM audit_src.audit.{t}")
+        con.execute("DETACH audit_src")
+        con.execute("CHECKPOINT")
+
+
+@dg.asset(key=["serving", "warehouse"], deps=[*RAW_KEYS, *DBT_ASSETS], group_name="publish",
+          description="发布：把本次构建的仓库原子替换为对外服务的 serving.duckdb（保留最近若干版本，可回滚）",
+          pool="warehouse_writer", kinds={"duckdb"})
+def serving_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    layout, settings = warehouse.layout(), warehouse.settings()
+    build = warehouse.build_file(context.run.run_id)
+    if warehouse.audit_db.exists():
+        copy_audit(str(build), str(warehouse.audit_db))
+    version = publish(layout, build, keep=settings.keep_versions, required_tables=[f"raw.{k.path[1]}" for k in RAW_KEYS])
+    context.log.info(f"已发布版本 {version.name} → {layout.serving}")
+    return dg.MaterializeResult(metadata={"版本": version.name, "文件": str(layout.serving)})

@@ -1,0 +1,199 @@
+"""Run the pipeline from the command line (`zhengai run`), and say how the warehouse stands (`zhengai status`).
+
+`run` executes a Dagster job in this process against the persistent Dagster instance in
+`$ZHENGAI_HOME/dagster`, so every run started here also appears in the Dagster UI. Progress is printed one
+line per step, in Chinese; a failed quality gate prints its report.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from pipelines.config import Settings, load_settings
+from pipelines.publish import WarehouseLayout
+
+DAGSTER_DIR = "dagster"
+
+
+def use_instance_home(settings: Settings) -> Path:
+    home = settings.home / DAGSTER_DIR
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():  # default sqlite storage in this folder; no telemetry from a college's network
+        config.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    os.environ.setdefault("DAGSTER_HOME", str(home))
+    return Path(os.environ["DAGSTER_HOME"])
+
+
+def _step_labels() -> dict[str, str]:
+    from pipelines.ingest.units import source_units
+
+    labels = {f"ingest__{u.name}": f"采集 {u.label_zh}" for u in source_units()}
+    labels["dbt_models"] = "dbt 计算（staging → marts → 指标 → 预警）"
+    labels["serving__warehouse"] = "发布 serving.duckdb"
+    return labels
+
+
+class _ProgressHandler(logging.Handler):
+    def __init__(self, out, labels: dict[str, str]):
+        super().__init__()
+        self.out, self.labels, self.started = out, labels, {}
+
+    def _say(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self._emit(record)
+        except Exception:  # noqa: BLE001 - a progress line must never break a run
+            self.handleError(record)
+
+    def _emit(self, record: logging.LogRecord) -> None:
+        meta = getattr(record, "dagster_meta", None) or {}
+        event = meta.get("dagster_event")
+        step = meta.get("step_key") or ""
+        label = self.labels.get(step, step)
+        if event is None:
+            msg = record.getMessage()
+            if record.levelno >= logging.ERROR and step and "Not executing" not in msg:  # the gate's report
+                self._say(f"    {record.getMessage().split(' - ', 4)[-1]}".replace("\n", "\n    "))
+            return
+        kind = event.event_type_value
+        if kind == "STEP_START":
+            self.started[step] = time.perf_counter()
+            self._say(f"▶ {label} …")
+        elif kind == "STEP_SUCCESS":
+            self._say(f"✔ {label}（{time.perf_counter() - self.started.get(step, time.perf_counter()):.1f} 秒）")
+        elif kind == "STEP_FAILURE":
+            self._say(f"✘ {label} 失败")
+        elif kind == "STEP_SKIPPED":
+            self._say(f"– {label} 已跳过（上游未通过）")
+        elif kind == "ASSET_CHECK_EVALUATION":
+            data = event.event_specific_data
+            if not data.passed and data.check_name == "gate":
+                self._say(f"  ✘ 质量闸门未通过：{data.asset_key.to_user_string()}")
+        elif kind == "STEP_UP_FOR_RETRY":
+            self._say(f"↻ {label} 数据源暂时不可用，稍后重试")
+
+
+def progress_logger_def():
+    import dagster as dg
+
+    @dg.logger(description="每步一行的中文进度（zhengai run 使用）")
+    def progress(_init_context):
+        log = logging.Logger("zhengai.progress", level=logging.DEBUG)
+        log.addHandler(_ProgressHandler(PROGRESS_OUT[0] or sys.stdout, _step_labels()))
+        return log
+
+    return progress
+
+
+PROGRESS_OUT: list = [None]  # where the progress logger prints (tests redirect it)
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    success: bool
+    seconds: float
+    published: str | None
+    failures: list[str] = field(default_factory=list)
+
+
+def run_pipeline(job_name: str = "daily_refresh", *, out=None) -> RunSummary:
+    import dagster as dg
+
+    settings = load_settings()
+    use_instance_home(settings)
+    from pipelines.definitions import defs
+
+    job = defs.resolve_job_def(job_name)
+    started = time.perf_counter()
+    PROGRESS_OUT[0] = out
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False,
+                                        run_config={"loggers": {"progress": {}}})
+    failures = []
+    for ev in result.all_events:
+        if ev.event_type_value == "ASSET_CHECK_EVALUATION":
+            data = ev.event_specific_data
+            if not data.passed:
+                failures.append(data.asset_key.to_user_string())
+        elif ev.event_type_value == "STEP_FAILURE":
+            err = ev.event_specific_data.error
+            failures.append(f"{ev.step_key}: {err.message.strip() if err else ''}")
+    published = None
+    if result.success:
+        serving = [v for v in WarehouseLayout(settings.home).versions() if v.is_serving]
+        published = serving[0].name if serving else None
+    return RunSummary(result.run_id, result.success, time.perf_counter() - started, published, failures)
+
+
+# -------------------------------------------------------------------------------------------------- status
+def _ro(path: Path) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(path), read_only=True)
+
+
+def status_text(settings: Settings | None = None) -> str:
+    """Last publish, freshness of every source, the last run's failing checks in plain Chinese."""
+    settings = settings or load_settings()
+    layout = WarehouseLayout(settings.home)
+    lines = []
+    versions = layout.versions()
+    serving = next((v for v in versions if v.is_serving), None)
+    if serving is None:
+        lines.append("尚未发布过仓库（先运行 zhengai run）。")
+    else:
+        lines.append(f"当前对外服务的版本：{serving.name}（发布于 {serving.published_at:%Y-%m-%d %H:%M:%S}）")
+        lines.append(f"可回滚的版本：{'、'.join(v.name for v in versions if not v.is_serving) or '无'}")
+        with _ro(layout.serving) as con:
+            fresh = con.execute(
+                "SELECT source_system, source_table, loaded_at, row_count, source_file "
+                "FROM raw._latest_batches ORDER BY source_system, source_table").fetchall()
+        lines.append("")
+        lines.append("各数据源最近一次加载（新鲜度）：")
+        from pipelines.ingest.errors import SYSTEM_ZH
+
+        for system, table, loaded_at, rows, file in fresh:
+            age = _age(loaded_at)
+            lines.append(f"  {SYSTEM_ZH.get(system, system)}·{table:<24} {loaded_at:%Y-%m-%d %H:%M}（{age}）"
+                         f" {rows:>9,} 行  {file}")
+    audit = settings.home / "gate_results.duckdb"
+    if audit.exists():
+        with _ro(audit) as con:
+            last = con.execute("SELECT run_id, max(validated_at) FROM audit.validation_runs GROUP BY run_id "
+                               "ORDER BY 2 DESC LIMIT 1").fetchone()
+            if last:
+                bad = con.execute(
+                    "SELECT source_system, source_table, report_zh FROM audit.validation_runs "
+                    "WHERE run_id = ? AND blocking_failed ORDER BY source_system, source_table", [last[0]]).fetchall()
+                gaps = con.execute(
+                    "SELECT count(*) FROM audit.expectation_results WHERE run_id = ? AND severity = 'warning' "
+                    "AND success = FALSE", [last[0]]).fetchone()[0]
+                lines.append("")
+                lines.append(f"最近一次检查（运行 {last[0]}，{last[1]:%Y-%m-%d %H:%M}）："
+                             f"{'全部阻断项通过' if not bad else f'{len(bad)} 张表未通过，本次未发布'}；"
+                             f"提醒类数据缺口 {gaps} 项")
+                for _s, _t, report in bad:
+                    lines.append("  " + (report or "").replace("\n", "\n  "))
+    quarantine = settings.quarantine_dir
+    if quarantine.exists():
+        folders = sorted(p for p in quarantine.iterdir() if p.is_dir())
+        if folders:
+            lines.append("")
+            lines.append(f"隔离区：{quarantine}（最近：{folders[-1].name}，共 {len(folders)} 次）")
+    return "\n".join(lines)
+
+
+def _age(ts) -> str:
+    from datetime import UTC, datetime
+
+    hours = (datetime.now(UTC).replace(tzinfo=None) - ts).total_seconds() / 3600
+    return f"{hours:.0f} 小时前" if hours < 48 else f"{hours / 24:.0f} 天前"

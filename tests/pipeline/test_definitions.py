@@ -1,0 +1,44 @@
+"""The code location loads, shows one asset per source table with a blocking gate, and the sensor reacts."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.definitions import defs
+from pipelines.ingest.contract import load_contract
+from pipelines.schedules import drop_folder_sensor
+
+
+def test_one_asset_per_source_table_grouped_by_system_with_a_blocking_gate():
+    keys = {k.to_user_string() for k in defs.resolve_all_asset_keys()}
+    contract = load_contract()
+    assert {f"raw/{t.system}__{t.table}" for t in contract.values()} <= keys
+    assert "serving/warehouse" in keys
+    graph = defs.resolve_asset_graph()
+    for t in contract.values():
+        key = dg.AssetKey(["raw", f"{t.system}__{t.table}"])
+        assert graph.get(key).group_name == f"ingest_{t.system}"
+        check = dg.AssetCheckKey(key, "gate")
+        assert check in graph.asset_check_keys
+    assert {s.name for s in defs.schedules} == {"daily_refresh_schedule", "semester_job_schedule", "annual_job_schedule"}
+
+
+def test_drop_folder_sensor_runs_once_per_change(tmp_path, monkeypatch):
+    folder = tmp_path / "sources" / "xuegong"
+    folder.mkdir(parents=True)
+    monkeypatch.setenv("ZHENGAI_HOME", str(tmp_path))
+    export = folder / "学生学籍.csv"
+    export.write_text("学号\n1\n", encoding="gbk")
+    first = drop_folder_sensor(dg.build_sensor_context(cursor=None))
+    assert isinstance(first, dg.RunRequest)
+    cursor = json.dumps({str(export): [export.stat().st_size, export.stat().st_mtime_ns]})
+    again = drop_folder_sensor(dg.build_sensor_context(cursor=cursor))
+    assert isinstance(again, dg.SkipReason)
+    export.write_text("学号\n1\n2\n", encoding="gbk")
+    os.utime(export, ns=(export.stat().st_atime_ns, export.stat().st_mtime_ns + 10**9))
+    changed = drop_folder_sensor(dg.build_sensor_context(cursor=cursor))
+    assert isinstance(changed, dg.RunRequest) and str(Path(export)) in changed.tags["changed"]

@@ -1,0 +1,209 @@
+"""The whole pipeline through Dagster on a simulated college: publish, no-op reload, bad input, kill, retry."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines import simulator
+from pipelines.config import REPO_ROOT
+from pipelines.publish import WarehouseLayout
+
+FAULT_FILES = {  # fault kind → (asset that must fail its gate or read, file that must land in quarantine)
+    "wrong_encoding": ("raw/xuegong__student", "学生学籍.csv"),
+    "missing_column": ("raw/xuegong__student", "学生学籍.csv"),
+    "renamed_column": ("raw/xuegong__student", "学生学籍.csv"),
+    "duplicate_keys": ("raw/xuegong__student", "学生学籍.csv"),
+    "orphan_fk": ("raw/xuegong__student", "学生学籍.csv"),
+    "truncated_xlsx": ("raw/renshi__staff", "教职工名册.xlsx"),
+    "empty_file": ("raw/xuegong__admission", "招生.csv"),
+    "header_only": ("raw/xuegong__employment", "毕业就业.csv"),
+    "out_of_range": ("raw/jiaowu__score", None),  # a database table: nothing to move, a report is written
+}
+
+
+@pytest.fixture(scope="module")
+def college(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("college")
+    simulator.simulate(size="XS", seed=11, out=root)
+    return root
+
+
+def _home(tmp: Path, sources: Path) -> Path:
+    home = tmp / "warehouse"
+    home.mkdir()
+    shutil.copytree(sources, home / "sources")
+    return home
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path):
+    def use(home: Path):
+        monkeypatch.setenv("ZHENGAI_HOME", str(home))
+        monkeypatch.setenv("DAGSTER_HOME", str(home / "dagster"))
+        monkeypatch.setenv("ZHENGAI_RETRY_WAIT", "0")
+        return home
+    return use
+
+
+def _run(job: str = "daily_refresh"):
+    from pipelines.run import run_pipeline
+
+    out = io.StringIO()
+    summary = run_pipeline(job, out=out)
+    return summary, out.getvalue()
+
+
+def _table_counts(db: Path) -> dict[str, int]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        tables = con.execute("SELECT table_schema || '.' || table_name FROM information_schema.tables "
+                             "WHERE table_schema NOT IN ('audit') AND table_type = 'BASE TABLE'").fetchall()
+        counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for (t,) in tables
+                  if not t.startswith("raw.")}
+        counts |= {f"latest:{s}.{t}": n for s, t, n in con.execute(
+            "SELECT source_system, source_table, row_count FROM raw._latest_batches").fetchall()}
+    return counts
+
+
+@pytest.fixture(scope="module")
+def published(college, tmp_path_factory):
+    """A warehouse home with one successful run published (shared, read-only for the tests below)."""
+    tmp = tmp_path_factory.mktemp("published")
+    home = _home(tmp, college)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("ZHENGAI_HOME", str(home))
+    mp.setenv("DAGSTER_HOME", str(home / "dagster"))
+    try:
+        summary, progress = _run()
+    finally:
+        mp.undo()
+    return home, summary, progress
+
+
+def test_clean_run_publishes_every_source_with_progress_and_audit(published):
+    home, summary, progress = published
+    assert summary.success, summary.failures
+    assert "✔ 发布 serving.duckdb" in progress and "▶ 采集 学工/学生学籍.csv" in progress
+    layout = WarehouseLayout(home)
+    assert layout.serving.exists() and [v.is_serving for v in layout.versions()] == [True]
+    with duckdb.connect(str(layout.serving), read_only=True) as con:
+        n_tables = con.execute("SELECT count(*) FROM raw._latest_batches").fetchone()[0]
+        students = con.execute("SELECT count(*) FROM raw.xuegong__student").fetchone()[0]
+        audit_runs = con.execute("SELECT count(DISTINCT source_table) FROM audit.validation_runs").fetchone()[0]
+    assert n_tables == 34 and audit_runs == 34
+    with open(home / "sources" / "xuegong" / "学生学籍.csv", encoding="gbk") as fh:
+        assert students == sum(1 for line in fh if line.strip()) - 1  # every CSV record, header excluded
+
+
+def test_second_run_of_unchanged_sources_adds_no_batch_and_publishes_same_tables(published, tmp_path, env):
+    home, _, _ = published
+    copy = tmp_path / "warehouse"
+    shutil.copytree(home, copy, symlinks=True)
+    env(copy)
+    layout = WarehouseLayout(copy)
+    before = _table_counts(layout.serving)
+    summary, _ = _run()
+    assert summary.success, summary.failures
+    with duckdb.connect(str(layout.serving), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM raw._batches").fetchone()[0] == 34  # no new batch
+    assert _table_counts(layout.serving) == before
+    assert len(layout.versions()) == 2
+
+
+@pytest.mark.parametrize("kind", sorted(FAULT_FILES))
+def test_bad_input_is_reported_quarantined_and_serving_unchanged(published, tmp_path, env, kind):
+    home, _, _ = published
+    copy = tmp_path / "warehouse"
+    shutil.copytree(home, copy, symlinks=True)
+    broken = tmp_path / "broken"
+    fault = simulator.inject_fault(kind, copy / "sources", broken, seed=3)
+    shutil.rmtree(copy / "sources")
+    shutil.copytree(broken, copy / "sources")
+    env(copy)
+    layout = WarehouseLayout(copy)
+    serving_before = [v.name for v in layout.versions() if v.is_serving]
+    serving_inode = layout.serving.stat().st_ino
+
+    summary, progress = _run()
+
+    assert not summary.success
+    assert layout.serving.stat().st_ino == serving_inode  # the very same file is still served
+    assert [v.name for v in layout.versions() if v.is_serving] == serving_before
+    asset, file = FAULT_FILES[kind]
+    bad_name = Path(fault.path).name
+    asset = asset or next(f for f in summary.failures if "raw/" in f)
+    assert any(asset in f for f in summary.failures), summary.failures
+    assert "质量闸门未通过" in progress
+    reports = list((copy / "quarantine").rglob("*.问题报告.txt"))
+    assert reports, "no quarantine report written"
+    text = "\n".join(r.read_text(encoding="utf-8-sig") for r in reports)
+    if file:  # a file source: moved aside, named in the report, gone from the drop folder
+        assert bad_name == file
+        assert list((copy / "quarantine").rglob(file)), f"{file} not in quarantine"
+        assert not list((copy / "sources").rglob(file))
+        assert file in text
+    else:
+        assert "数据库" in text
+    # the other sources still loaded: every unrelated ingest step succeeded
+    assert "✔ 采集 教务/专业（数据库表 major）" in progress
+
+
+def test_killed_run_leaves_serving_readable_and_next_run_matches(published, tmp_path, env):
+    home, _, _ = published
+    copy = tmp_path / "warehouse"
+    shutil.copytree(home, copy, symlinks=True)
+    # a changed source, so the killed run has something new to build
+    (copy / "sources" / "xuegong" / "招生.csv").write_bytes((home / "sources" / "xuegong" / "招生.csv").read_bytes()
+                                                             + "\r\n".encode("gbk"))
+    env(copy)
+    layout = WarehouseLayout(copy)
+    before = layout.serving.stat().st_ino
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("zhengai")), "run"], cwd=REPO_ROOT,
+                            env={**os.environ}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    seen = ""
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        line = proc.stdout.readline()
+        seen += line
+        if "▶ 采集 学工/学生学籍.csv" in line or not line:
+            break
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert "▶ 采集" in seen, seen
+    assert layout.serving.stat().st_ino == before
+    with duckdb.connect(str(layout.serving), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM raw._latest_batches").fetchone()[0] == 34
+
+    summary, _ = _run()
+    assert summary.success, summary.failures
+    # the same tables as an uninterrupted run on the same sources
+    clean = tmp_path / "clean"
+    shutil.copytree(home, clean, symlinks=True)
+    shutil.copyfile(copy / "sources" / "xuegong" / "招生.csv", clean / "sources" / "xuegong" / "招生.csv")
+    env(clean)
+    summary2, _ = _run()
+    assert summary2.success
+    assert _table_counts(WarehouseLayout(copy).serving) == _table_counts(WarehouseLayout(clean).serving)
+    assert not any((copy / "build").glob("*.duckdb"))  # the killed run's build file was cleared
+
+
+def test_unreachable_database_is_retried_then_fails_with_a_clear_message(published, tmp_path, env, monkeypatch):
+    home, _, _ = published
+    copy = tmp_path / "warehouse"
+    shutil.copytree(home, copy, symlinks=True)
+    env(copy)
+    monkeypatch.setenv("ZHENGAI_JIAOWU_URL", "postgresql+psycopg2://nobody@127.0.0.1:1/none")
+    summary, progress = _run()
+    assert not summary.success
+    assert "↻ 采集 教务/专业（数据库表 major） 数据源暂时不可用，稍后重试" in progress
+    assert any("无法连接教务数据库" in f for f in summary.failures), summary.failures
