@@ -11,12 +11,13 @@ DEMO_SIZE   ?= S
 DEMO_SEED   ?= 2025
 DEMO_SOURCES := warehouse/sources
 
-.PHONY: help setup uv pipeline-env superset-env demo simulate test lint clean
+.PHONY: help setup uv pipeline-env superset-env demo simulate dagster-ui stop test lint clean
 
 help:
 	@echo "make demo  — 安装全部环境并在内置示例学院上运行主流程 / install everything and run the demo college"
 	@echo "make test  — 运行全部测试 / run all tests"
 	@echo "make lint  — ruff 代码检查 / lint"
+	@echo "make stop  — 停止 make demo 启动的服务 / stop the servers make demo started"
 	@echo "make clean — 删除运行时数据（warehouse/ 下的文件） / remove run-time data"
 
 # --- environments (idempotent: a second run only verifies) ---------------------------------------
@@ -38,7 +39,28 @@ setup: pipeline-env superset-env
 simulate: pipeline-env
 	$(VENV)/bin/zhengai simulate --size $(DEMO_SIZE) --seed $(DEMO_SEED) --out $(DEMO_SOURCES)
 
+DAGSTER_PORT ?= 3000
+DAGSTER_HOME_DIR := warehouse/dagster
+
 demo: setup simulate
+	$(VENV)/bin/zhengai run
+	@$(MAKE) --no-print-directory dagster-ui
+
+# Dagster UI in the background (pid in warehouse/dagster.pid); `make stop` ends it
+dagster-ui:
+	@mkdir -p $(DAGSTER_HOME_DIR) warehouse/logs
+	@if [ -f warehouse/dagster.pid ] && kill -0 $$(cat warehouse/dagster.pid) 2>/dev/null; then \
+	    echo "Dagster 界面已在运行 / already running: http://127.0.0.1:$(DAGSTER_PORT)"; \
+	else \
+	    DAGSTER_HOME=$(CURDIR)/$(DAGSTER_HOME_DIR) nohup $(VENV)/bin/dagster-webserver -m pipelines.definitions \
+	        -h 127.0.0.1 -p $(DAGSTER_PORT) > warehouse/logs/dagster.log 2>&1 & echo $$! > warehouse/dagster.pid; \
+	    for i in $$(seq 1 60); do curl -sf http://127.0.0.1:$(DAGSTER_PORT)/server_info >/dev/null && break; sleep 1; done; \
+	    echo "Dagster 界面 / Dagster UI: http://127.0.0.1:$(DAGSTER_PORT)  （停止 / stop: make stop）"; \
+	fi
+
+stop:
+	@if [ -f warehouse/dagster.pid ]; then kill $$(cat warehouse/dagster.pid) 2>/dev/null || true; rm -f warehouse/dagster.pid; \
+	    echo "Dagster 界面已停止 / Dagster UI stopped"; fi
 
 # --- quality ---------------------------------------------------------------------------------------
 test: setup
@@ -48,5 +70,5 @@ test: setup
 lint: pipeline-env
 	$(VENV)/bin/ruff check .
 
-clean:
-	rm -rf $(DEMO_SOURCES) warehouse/*.duckdb warehouse/*.duckdb.wal warehouse/serving warehouse/quarantine
+clean: stop
+	rm -rf $(DEMO_SOURCES) warehouse/*.duckdb warehouse/*.duckdb.wal warehouse/build warehouse/versions warehouse/quarantine warehouse/dagster warehouse/logs

@@ -7,6 +7,7 @@ ingestion assets' keys, so the UI shows one lineage from each source table to ea
 
 
 import os
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -59,4 +60,7 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
 
 
 DBT_ASSETS = build_dbt_assets()
-RESOURCES = {"dbt": DbtCliResource(project_dir=PROJECT, profiles_dir=str(DBT_DIR))} if HAS_DBT else {}
+# the dbt installed in this environment (the venv is not always on PATH, e.g. `.venv/bin/zhengai run`)
+DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
+RESOURCES = ({"dbt": DbtCliResource(project_dir=PROJECT, profiles_dir=str(DBT_DIR), dbt_executable=DBT_EXECUTABLE)}
+             if HAS_DBT else {})

@@ -14,6 +14,7 @@ from pipelines.publish import publish
 from pipelines.resources import WarehouseResource
 
 AUDIT_TABLES = ["expectation_results", "validation_runs"]
+PUBLISHED_MODELS = ["indicators.fct_indicator_values", "warnings.fct_warnings"]  # readers rely on these
 
 
 def copy_audit(build: str, audit_db: str) -> None:
@@ -34,6 +35,7 @@ def serving_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     build = warehouse.build_file(context.run.run_id)
     if warehouse.audit_db.exists():
         copy_audit(str(build), str(warehouse.audit_db))
-    version = publish(layout, build, keep=settings.keep_versions, required_tables=[f"raw.{k.path[1]}" for k in RAW_KEYS])
+    required = [f"raw.{k.path[1]}" for k in RAW_KEYS] + (PUBLISHED_MODELS if DBT_ASSETS else [])
+    version = publish(layout, build, keep=settings.keep_versions, required_tables=required)
     context.log.info(f"已发布版本 {version.name} → {layout.serving}")
     return dg.MaterializeResult(metadata={"版本": version.name, "文件": str(layout.serving)})
