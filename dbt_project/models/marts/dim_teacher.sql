@@ -1,9 +1,8 @@
--- 专任教师 only: the denominators of teacher-structure indicators.
+-- 专任教师 only: the denominators of teacher-structure indicators (生师比, 双师, 职称, 学位).
 select
-    staff_id, staff_name, gender, birth_date, dept_name, title, title_level, education, degree,
-    coalesce(is_dual_qualified, false) as is_dual_qualified,
-    coalesce(is_backbone, false) as is_backbone,
-    coalesce(is_major_leader, false) as is_major_leader,
-    industry_years, hire_date, major_code, _batch_id
-from {{ ref('stg_renshi__staff') }}
+    staff_id, staff_name, gender, birth_date, dept_name, dept_code, title, title_level, title_rank,
+    is_senior_title, education, degree, has_postgraduate_degree,
+    is_dual_qualified, is_backbone, is_major_leader,
+    industry_years, hire_date, hire_year, major_code, _batch_id
+from {{ ref('dim_staff') }}
 where post_type = '专任教师'
