@@ -27,7 +27,7 @@ def spaces(rng: np.random.Generator, s: pd.Series, share: float = 0.01) -> pd.Se
 def fullwidth_digits(rng: np.random.Generator, s: pd.Series, share: float = 0.01) -> pd.Series:
     m = _mask(rng, len(s), share)
     s = s.astype(object).copy()
-    s[m] = [str(v).translate(FULLWIDTH) for v in s[m]]
+    s[m] = [v if pd.isna(v) else str(v).translate(FULLWIDTH) for v in s[m]]  # a blank stays blank, not 'nan'
     return s
 
 

@@ -181,3 +181,21 @@ def test_majors_below_standard_exist(college_s):
     training = pd.read_excel(out / "renshi/培训记录.xlsx", dtype=str)
     trained = set(_norm(training["工号"]).str.upper())
     assert (~roster["工号"].isin(trained)).sum() > 0  # some staff have no training at all
+
+
+def test_no_file_holds_a_python_placeholder_for_a_blank(college_s):
+    """A blank cell stays blank: never the text 'nan' or 'None' (as 教职工名册 所属专业代码 once did)."""
+    import csv as _csv
+
+    from openpyxl import load_workbook
+
+    folder, _ = college_s
+    found = []
+    for path in sorted(folder.rglob("*.xlsx")):
+        for ws in load_workbook(path, read_only=True).worksheets:
+            for row in ws.iter_rows(values_only=True):
+                found += [(path.name, ws.title, v) for v in row if v in ("nan", "None", "NaN")]
+    for path in sorted(folder.rglob("*.csv")):
+        with open(path, encoding="gbk", newline="") as f:
+            found += [(path.name, v) for row in _csv.reader(f) for v in row if v in ("nan", "None", "NaN")]
+    assert not found[:5]
