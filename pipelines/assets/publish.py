@@ -14,7 +14,8 @@ from pipelines.publish import publish
 from pipelines.resources import WarehouseResource
 
 AUDIT_TABLES = ["expectation_results", "validation_runs"]
-PUBLISHED_MODELS = ["indicators.fct_indicator_values", "warnings.fct_warnings"]  # readers rely on these
+PUBLISHED_MODELS = ["indicators.fct_indicator_values", "warnings.fct_warnings", "warnings.fct_student_warnings",
+                    "spiral.fct_improvement_items", "spiral.fct_target_achievement"]  # readers rely on these
 
 
 def copy_audit(build: str, audit_db: str) -> None:

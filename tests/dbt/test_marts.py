@@ -61,13 +61,16 @@ def test_every_raw_table_has_a_staging_model_and_every_mart_has_rows(built):
 def test_every_model_and_column_has_a_chinese_description(built):
     _, db, target = built
     manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    codes = {code for (code,) in _q(db, "SELECT indicator_code FROM ref.indicator_catalogue")}
     problems = []
     for node in manifest["nodes"].values():
-        if node["resource_type"] != "model" or node["config"]["schema"] not in ("staging", "intermediate", "marts"):
+        if node["resource_type"] != "model" or node["config"]["schema"] not in ("staging", "intermediate", "marts", "indicators", "warnings", "spiral"):
             continue
         actual = {c for (c,) in _q(db, "SELECT column_name FROM information_schema.columns "
                                        "WHERE table_schema = ? AND table_name = ?", node["schema"], node["name"])}
         documented = {name for name, col in node["columns"].items() if re.search(r"[\u4e00-\u9fff]", col["description"])}
+        # the wide indicator tables have one column per catalogue indicator, documented in the catalogue itself
+        documented |= {c for c in actual if c.upper() in codes}
         if not re.search(r"[\u4e00-\u9fff]", node["description"]) or actual != documented:
             problems.append((node["name"], sorted(actual - documented), sorted(documented - actual)))
     assert not problems
@@ -180,3 +183,15 @@ def test_a_failing_build_names_the_failed_node(tmp_path):
         dbt_build(db, select="stg_jiaowu__major", target_path=tmp_path / "target")
     assert any("accepted_values_stg_jiaowu__major_major_tier" in f for f in info.value.failures), info.value.failures
     assert "accepted_values_stg_jiaowu__major_major_tier" in str(info.value)
+
+
+def test_the_simulated_college_is_warned_at_every_level_and_tier(built):
+    """The demo must show what the platform is for: 黄, 橙 and 红 warnings at each of the five levels."""
+    _, db, _ = built
+    seen = set(_q(db, "SELECT DISTINCT level, tier FROM warnings.fct_warnings WHERE is_warning"))
+    expected = {(lvl, t) for lvl in ("学校", "专业", "课程", "教师", "学生") for t in ("黄", "橙", "红")}
+    assert expected - seen == set()
+    # and every level has at least ten indicators with values
+    counts = dict(_q(db, "SELECT level, count(DISTINCT indicator_code) FROM indicators.fct_indicator_values "
+                         "WHERE value IS NOT NULL GROUP BY level"))
+    assert {lvl: n >= 10 for lvl, n in counts.items()} == dict.fromkeys(["学校", "专业", "课程", "教师", "学生"], True)

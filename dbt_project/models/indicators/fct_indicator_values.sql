@@ -1,2 +1,5 @@
--- The long indicator table: one row per level × entity × period × indicator.
-select * from {{ ref('int_indicators__major') }}
+-- 指标长表：五个层面的全部指标，一行 = 层面 × 对象 × 周期 × 指标。值为空 = 数据缺失（不是 0）。
+{% for level in ['school', 'major', 'course', 'teacher', 'student'] %}
+select {{ indicator_columns() }} from {{ ref('int_indicators__' ~ level) }}
+{% if not loop.last %}union all{% endif %}
+{%- endfor %}
