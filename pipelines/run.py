@@ -38,6 +38,7 @@ def _step_labels() -> dict[str, str]:
     labels = {f"ingest__{u.name}": f"采集 {u.label_zh}" for u in source_units()}
     labels["dbt_models"] = "dbt 计算（staging → marts → 指标 → 预警）"
     labels["serving__warehouse"] = "发布 serving.duckdb"
+    labels["reports__annual"] = "生成年度报告"
     return labels
 
 
