@@ -11,7 +11,7 @@ DEMO_SIZE   ?= S
 DEMO_SEED   ?= 2025
 DEMO_SOURCES := warehouse/sources
 
-.PHONY: help setup uv pipeline-env superset-env demo simulate dagster-ui stop test lint clean
+.PHONY: help setup uv pipeline-env superset-env system-packages demo simulate dagster-ui superset stop test lint clean
 
 help:
 	@echo "make demo  — 安装全部环境并在内置示例学院上运行主流程 / install everything and run the demo college"
@@ -33,7 +33,20 @@ superset-env: uv
 	VIRTUAL_ENV=$(SUPERSET_VENV) $(UV) pip install --quiet \
 	    -r superset_exports/requirements.txt -c superset_exports/constraints.txt
 
-setup: pipeline-env superset-env
+# Debian packages for the browser checks of the dashboards and the report rendering (tests skip without them)
+SYSTEM_PACKAGES := chromium chromium-driver fonts-noto-cjk libreoffice-calc-nogui poppler-utils
+system-packages:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v soffice >/dev/null \
+	    && command -v pdftoppm >/dev/null && fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "安装系统软件包 / installing $(SYSTEM_PACKAGES)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	        $(SYSTEM_PACKAGES) >/dev/null; \
+	else \
+	    echo "提示：缺少 $(SYSTEM_PACKAGES) 中的部分软件包（需 root 用 apt-get 安装），看板截图与报告渲染的测试将跳过"; \
+	fi
+
+setup: pipeline-env superset-env system-packages
 
 # --- the demo college ---------------------------------------------------------------------------
 simulate: pipeline-env
@@ -44,7 +57,15 @@ DAGSTER_HOME_DIR := warehouse/dagster
 
 demo: setup simulate
 	$(VENV)/bin/zhengai run
+	$(VENV)/bin/zhengai report annual --out warehouse/reports/
 	@$(MAKE) --no-print-directory dagster-ui
+	@$(MAKE) --no-print-directory superset
+
+SUPERSET_PORT ?= 8088
+# Superset: provisioned with the demo users, then started in the background; `make stop` ends it
+superset:
+	$(VENV)/bin/zhengai superset provision --demo
+	$(VENV)/bin/zhengai superset start --port $(SUPERSET_PORT)
 
 # Dagster UI in the background (pid in warehouse/dagster.pid); `make stop` ends it
 dagster-ui:
@@ -61,6 +82,7 @@ dagster-ui:
 stop:
 	@if [ -f warehouse/dagster.pid ]; then kill $$(cat warehouse/dagster.pid) 2>/dev/null || true; rm -f warehouse/dagster.pid; \
 	    echo "Dagster 界面已停止 / Dagster UI stopped"; fi
+	@if [ -x $(VENV)/bin/zhengai ]; then $(VENV)/bin/zhengai superset stop; fi
 
 # --- quality ---------------------------------------------------------------------------------------
 test: setup

@@ -22,6 +22,8 @@ Command line of the quality-assurance (诊改) data platform for higher-vocation
   zhengai run        运行整条流水线并发布 / run the pipeline and publish
   zhengai status     当前版本、数据源新鲜度、未通过的检查 / what is served, how fresh, what failed
   zhengai rollback   回滚到上一个发布的版本 / serve the previous version again
+  zhengai report annual --year 2024-2025
+      年度人才培养工作状态数据分析报告（Excel） / the annual status-data analysis report
 """
 
 
@@ -144,7 +146,10 @@ def _run_rollback(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = [_add_simulate, _add_run, _add_status, _add_rollback]
+from pipelines.reports.cli import add_parser as _add_report  # noqa: E402 (light: heavy imports are lazy)
+from pipelines.superset.cli import add_parser as _add_superset  # noqa: E402 (light: heavy imports are lazy)
+
+_COMMANDS = [_add_simulate, _add_run, _add_status, _add_rollback, _add_superset, _add_report]
 
 
 def build_parser() -> argparse.ArgumentParser:

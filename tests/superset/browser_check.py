@@ -1,0 +1,114 @@
+"""Headless Chromium check of dashboards. Run by `.venv-superset/bin/python` (it has selenium), e.g.
+
+    python browser_check.py --url http://127.0.0.1:8088 --user admin --password … \
+        --dashboard data-quality --dashboard school-overview --out-dir test-artifacts/superset
+
+Logs in once through the login form, then opens each dashboard in turn, waits until every chart has
+finished loading, saves a full-page screenshot `<out-dir>/<slug>.png` and prints one JSON line: per
+dashboard the charts found, rendered, error boxes and empty charts (with the chart titles). Exit code 0
+even on problems: the test decides.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+CHROME_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-quic", "--no-first-run", "--window-size=1600,2400", "--lang=zh-CN"]
+
+# one JS probe: per chart holder, its title, whether it is still loading, errors, "no results", rendered
+PROBE = """
+const holders = Array.from(document.querySelectorAll('[data-test="dashboard-component-chart-holder"]'));
+return holders.map(h => {
+  const title = (h.querySelector('[data-test="editable-title"], .header-title, [data-test="slice-header"]') || {}).innerText || '';
+  const loading = !!h.querySelector('.loading, [data-test="loading-indicator"], [aria-label="loading"]');
+  const errEl = h.querySelector('.alert-danger, .ant-alert-error, [data-test="error-alert"], [data-test="errorMessage"]');
+  const text = h.innerText || '';
+  const empty = /No results|No data|没有结果|无结果|暂无数据|没有数据/i.test(text) || !!h.querySelector('[data-test="no-results-message"], .no-results');
+  const rendered = !!h.querySelector('canvas, svg, table, .superset-legacy-chart-big-number, [class*="BigNumber"], .header-line');
+  return {title: title.trim().split('\\n')[0], loading, error: errEl ? errEl.innerText.slice(0, 300) : null, empty, rendered};
+});
+"""
+
+
+def main() -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("--url", required=True)
+    p.add_argument("--user", required=True)
+    p.add_argument("--password", required=True)
+    p.add_argument("--dashboard", action="append", required=True, help="slug; repeat for several")
+    p.add_argument("--out-dir", required=True)
+    p.add_argument("--chromium", default="/usr/bin/chromium")
+    p.add_argument("--chromedriver", default="/usr/bin/chromedriver")
+    p.add_argument("--timeout", type=float, default=60)
+    args = p.parse_args()
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = args.chromium
+    for f in CHROME_FLAGS:
+        opts.add_argument(f)
+    driver = webdriver.Chrome(service=Service(args.chromedriver), options=opts)
+    out = {"login": False, "dashboards": {}}
+    try:
+        driver.set_page_load_timeout(args.timeout)
+        driver.get(f"{args.url}/login/")
+        WebDriverWait(driver, args.timeout).until(
+            EC.presence_of_element_located((By.CSS_SELECTOR, 'input[name="username"], #username')))
+        driver.find_element(By.CSS_SELECTOR, 'input[name="username"], #username').send_keys(args.user)
+        pw = driver.find_element(By.CSS_SELECTOR, 'input[name="password"], #password')
+        pw.send_keys(args.password)
+        pw.submit() if pw.get_attribute("form") else None
+        try:
+            driver.find_element(By.CSS_SELECTOR, 'button[type="submit"], input[type="submit"]').click()
+        except Exception:
+            pass
+        deadline = time.monotonic() + args.timeout
+        while "/login" in driver.current_url and time.monotonic() < deadline:
+            time.sleep(0.2)
+        out["login"] = "/login" not in driver.current_url
+        for slug in args.dashboard:
+            out["dashboards"][slug] = check_dashboard(driver, args, slug)
+    finally:
+        driver.quit()
+    print(json.dumps(out, ensure_ascii=False))
+    return 0
+
+
+def check_dashboard(driver, args, slug: str) -> dict:
+    started = time.monotonic()
+    driver.set_window_size(1600, 2400)
+    driver.get(f"{args.url}/superset/dashboard/{slug}/")
+    res = {"charts": [], "timed_out": False}
+    charts = []
+    deadline = time.monotonic() + args.timeout
+    while time.monotonic() < deadline:
+        charts = driver.execute_script(PROBE) or []
+        if charts and not any(c["loading"] for c in charts) and all(c["rendered"] or c["error"] or c["empty"] for c in charts):
+            break
+        time.sleep(0.5)
+    else:
+        res["timed_out"] = True
+    res["seconds_to_render"] = round(time.monotonic() - started, 1)
+    time.sleep(1.5)  # let the echarts animations finish before the screenshot
+    res["charts"] = driver.execute_script(PROBE) or charts
+    res["title"] = driver.title
+    height = driver.execute_script("return Math.max(document.body.scrollHeight, 1200)")
+    driver.set_window_size(1600, min(int(height) + 100, 6000))
+    time.sleep(0.7)
+    shot = f"{args.out_dir}/{slug}.png"
+    driver.save_screenshot(shot)
+    res["screenshot"] = shot
+    return res
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
