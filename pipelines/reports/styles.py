@@ -324,10 +324,10 @@ def print_setup(ws: Worksheet, *, college: str, year: str, report_title: str, la
 
 
 # ---------------------------------------------------------------------- chart builders
-def line_chart(title: str, *, y_title: str | None = None, y_format: str | None = None) -> LineChart:
-    ch = LineChart()
+def _dress(ch, title: str, style: int, y_title: str | None, y_format: str | None):
+    """What every chart of the reports shares: title, style, y axis, legend below, both axes shown."""
     ch.title = title
-    ch.style = 2
+    ch.style = style
     ch.y_axis.title = y_title
     if y_format:
         ch.y_axis.number_format = y_format
@@ -335,24 +335,20 @@ def line_chart(title: str, *, y_title: str | None = None, y_format: str | None =
     ch.x_axis.delete = False
     ch.y_axis.delete = False
     return ch
+
+
+def line_chart(title: str, *, y_title: str | None = None, y_format: str | None = None) -> LineChart:
+    return _dress(LineChart(), title, 2, y_title, y_format)
 
 
 def bar_chart(title: str, *, horizontal: bool = False, stacked: bool = False, y_title: str | None = None,
               y_format: str | None = None) -> BarChart:
     ch = BarChart()
     ch.type = "bar" if horizontal else "col"
-    ch.title = title
-    ch.style = 10
     if stacked:
         ch.grouping = "stacked"
         ch.overlap = 100
-    ch.y_axis.title = y_title
-    if y_format:
-        ch.y_axis.number_format = y_format
-    ch.legend.position = "b"
-    ch.x_axis.delete = False
-    ch.y_axis.delete = False
-    return ch
+    return _dress(ch, title, 10, y_title, y_format)
 
 
 def add_series(chart, ws: Worksheet, *, values_col: int, first_row: int, last_row: int, title: str | None = None,

@@ -65,6 +65,30 @@ def _dataset(key, table_name, description, sql, columns, metrics, main_dttm):
     }
 
 
+def _run_select(alias: str) -> str:
+    """The leading columns of every check dataset: which run, when (北京时间), which source table and file."""
+    return f"""    {alias}.run_id,
+    {alias}.validated_at + INTERVAL 8 HOUR AS validated_at,
+    {alias}.source_system,
+    coalesce(l.system_name, {alias}.source_system) AS system_name,
+    {alias}.source_table,
+    coalesce(l.table_label, {alias}.source_system || '.' || {alias}.source_table) AS table_label,
+    {alias}.source_file,
+"""
+
+
+def _run_cols() -> list[dict]:
+    return [
+        _col("run_id", "VARCHAR", "运行编号"),
+        _col("validated_at", "TIMESTAMP", "检查时间（北京时间）", dttm=True),
+        _col("source_system", "VARCHAR", "来源系统代码"),
+        _col("system_name", "VARCHAR", "来源系统"),
+        _col("source_table", "VARCHAR", "源表代码"),
+        _col("table_label", "VARCHAR", "源表"),
+        _col("source_file", "VARCHAR", "源文件"),
+    ]
+
+
 def datasets() -> dict[str, dict]:
     labels = _labels_cte()
     results_sql = f"""WITH {labels},
@@ -73,14 +97,7 @@ r AS (
     FROM audit.expectation_results AS e
 )
 SELECT
-    r.run_id,
-    r.validated_at + INTERVAL 8 HOUR AS validated_at,
-    r.source_system,
-    coalesce(l.system_name, r.source_system) AS system_name,
-    r.source_table,
-    coalesce(l.table_label, r.source_system || '.' || r.source_table) AS table_label,
-    r.source_file,
-    r.column_name,
+{_run_select('r')}    r.column_name,
     r.column_label_zh,
     r.expectation_type,
     r.rule_zh,
@@ -96,13 +113,7 @@ SELECT
     r.validated_at = r.latest_at AS is_latest
 FROM r LEFT JOIN labels AS l USING (source_system, source_table)"""
     results_cols = [
-        _col("run_id", "VARCHAR", "运行编号"),
-        _col("validated_at", "TIMESTAMP", "检查时间（北京时间）", dttm=True),
-        _col("source_system", "VARCHAR", "来源系统代码"),
-        _col("system_name", "VARCHAR", "来源系统"),
-        _col("source_table", "VARCHAR", "源表代码"),
-        _col("table_label", "VARCHAR", "源表"),
-        _col("source_file", "VARCHAR", "源文件"),
+        *_run_cols(),
         _col("column_name", "VARCHAR", "字段代码"),
         _col("column_label_zh", "VARCHAR", "字段"),
         _col("expectation_type", "VARCHAR", "检查类型"),
@@ -135,14 +146,7 @@ FROM r LEFT JOIN labels AS l USING (source_system, source_table)"""
 
     runs_sql = f"""WITH {labels}
 SELECT
-    v.run_id,
-    v.validated_at + INTERVAL 8 HOUR AS validated_at,
-    v.source_system,
-    coalesce(l.system_name, v.source_system) AS system_name,
-    v.source_table,
-    coalesce(l.table_label, v.source_system || '.' || v.source_table) AS table_label,
-    v.source_file,
-    v.batch_id,
+{_run_select('v')}    v.batch_id,
     v.n_rows,
     v.blocking_failed,
     CASE WHEN v.blocking_failed THEN '阻断（未发布）' WHEN v.n_failed_warning > 0 THEN '有警告' ELSE '通过' END AS outcome_zh,
@@ -154,13 +158,7 @@ SELECT
     v.report_zh
 FROM audit.validation_runs AS v LEFT JOIN labels AS l USING (source_system, source_table)"""
     runs_cols = [
-        _col("run_id", "VARCHAR", "运行编号"),
-        _col("validated_at", "TIMESTAMP", "检查时间（北京时间）", dttm=True),
-        _col("source_system", "VARCHAR", "来源系统代码"),
-        _col("system_name", "VARCHAR", "来源系统"),
-        _col("source_table", "VARCHAR", "源表代码"),
-        _col("table_label", "VARCHAR", "源表"),
-        _col("source_file", "VARCHAR", "源文件"),
+        *_run_cols(),
         _col("batch_id", "VARCHAR", "批次编号"),
         _col("n_rows", "BIGINT", "数据行数"),
         _col("blocking_failed", "BOOLEAN", "是否被阻断"),

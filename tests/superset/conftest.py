@@ -6,7 +6,6 @@ Skipped (with the reason) when .venv-superset is absent; the browser test also n
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -86,29 +85,26 @@ def superset_env(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("superset")
     home, ss_home = tmp / "warehouse", tmp / "superset"
     home.mkdir()
-    saved = {k: os.environ.get(k) for k in ("ZHENGAI_HOME", "ZHENGAI_SUPERSET_HOME", "ZHENGAI_SUPERSET_ADMIN_PASSWORD")}
-    os.environ.update({"ZHENGAI_HOME": str(home), "ZHENGAI_SUPERSET_HOME": str(ss_home),
-                       "ZHENGAI_SUPERSET_ADMIN_PASSWORD": ADMIN_PASSWORD})
+    env = pytest.MonkeyPatch()  # session-wide: the manage.* calls and their subprocesses read these
+    for k, v in {"ZHENGAI_HOME": home, "ZHENGAI_SUPERSET_HOME": ss_home,
+                 "ZHENGAI_SUPERSET_ADMIN_PASSWORD": ADMIN_PASSWORD}.items():
+        env.setenv(k, str(v))
     paths = manage.SupersetPaths(venv=paths0.venv, home=ss_home, warehouse_home=home)
-    build_warehouse(home, tmp / "sources")
-    state = {"paths": paths, "home": home, "provision": []}
-    for i in range(2):  # from scratch, then again: must change nothing
-        t = time.perf_counter()
-        state["provision"].append(manage.provision(demo=True, paths=paths, echo=lambda *_: None))
-        TIMINGS[f"provision_{i + 1}"] = time.perf_counter() - t
-    t = time.perf_counter()
-    port = manage.free_port()
-    state["url"] = manage.start(port=port, paths=paths, workers=2, echo=lambda *_: None)
-    TIMINGS["start"] = time.perf_counter() - t
     try:
+        build_warehouse(home, tmp / "sources")
+        state = {"paths": paths, "home": home, "provision": []}
+        for i in range(2):  # from scratch, then again: must change nothing
+            t = time.perf_counter()
+            state["provision"].append(manage.provision(demo=True, paths=paths, echo=lambda *_: None))
+            TIMINGS[f"provision_{i + 1}"] = time.perf_counter() - t
+        t = time.perf_counter()
+        port = manage.free_port()
+        state["url"] = manage.start(port=port, paths=paths, workers=2, echo=lambda *_: None)
+        TIMINGS["start"] = time.perf_counter() - t
         yield state
     finally:
         manage.stop(paths=paths, echo=lambda *_: None)
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+        env.undo()
         print("\nSuperset test timings (s): " + ", ".join(f"{k}={v:.1f}" for k, v in TIMINGS.items()))
 
 

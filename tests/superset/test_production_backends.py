@@ -57,9 +57,9 @@ def production(superset_env, tmp_path_factory):
     _pg(f"create database {PG_DB}")
     _redis("flushdb")
     home = tmp_path_factory.mktemp("superset_pg")
-    saved = {k: os.environ.get(k) for k in ("ZHENGAI_SUPERSET_DB", "ZHENGAI_REDIS_URL")}
-    os.environ.update({"ZHENGAI_SUPERSET_DB": f"postgresql+psycopg2://postgres@127.0.0.1:5432/{PG_DB}",
-                       "ZHENGAI_REDIS_URL": REDIS_URL})
+    env = pytest.MonkeyPatch()
+    env.setenv("ZHENGAI_SUPERSET_DB", f"postgresql+psycopg2://postgres@127.0.0.1:5432/{PG_DB}")
+    env.setenv("ZHENGAI_REDIS_URL", REDIS_URL)
     base = superset_env["paths"]
     paths = manage.SupersetPaths(venv=base.venv, home=home, warehouse_home=base.warehouse_home)
     try:
@@ -68,11 +68,7 @@ def production(superset_env, tmp_path_factory):
         yield {"url": url, "result": result}
     finally:
         manage.stop(paths=paths, echo=lambda *_: None)
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+        env.undo()
         _pg(f"drop database if exists {PG_DB} with (force)")
 
 
