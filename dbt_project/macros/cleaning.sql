@@ -24,8 +24,10 @@ list_filter([nullif(upper(regexp_replace({{ halfwidth(expr) }}, '[\s　 ]+', '',
 cast(try_cast(replace({{ clean_text(expr) }}, ',', '') as double) as bigint)
 {%- endmacro %}
 
+{#- DECIMAL, not DOUBLE: sums of scores and amounts are then exact and do not depend on the order DuckDB's threads
+    add them in, so a value exactly on a warning line is judged the same in every run. -#}
 {% macro to_decimal(expr) -%}
-try_cast(replace({{ clean_text(expr) }}, ',', '') as double)
+try_cast(replace({{ clean_text(expr) }}, ',', '') as {{ sql_type('decimal') }})
 {%- endmacro %}
 
 {% macro to_bool(expr) -%}
@@ -64,7 +66,7 @@ case when {{ clean_code(expr) }} is not null
 {%- endmacro %}
 
 {% macro sql_type(type) -%}
-{%- if type == 'int' -%}bigint{%- elif type == 'decimal' -%}double{%- elif type == 'date' -%}date
+{%- if type == 'int' -%}bigint{%- elif type == 'decimal' -%}decimal(18, 6){%- elif type == 'date' -%}date
 {%- elif type == 'bool' -%}boolean{%- else -%}varchar{%- endif -%}
 {%- endmacro %}
 

@@ -43,3 +43,27 @@ from {{ ref('fct_indicator_values') }}
 where level = '{{ level }}'
 group by entity_id, period
 {%- endmacro %}
+
+{#- The closing select of every int_indicators__<level> model: the CTE `unioned` (entity key, period, indicator_code,
+    numerator, denominator, source_batch_ids) as rows of the long indicator table, in indicator_columns() order.
+    The arguments are SQL expressions over `u` (unioned) and the entity's dimension joined after this macro.
+    counts_allowed=false for a level of ratios only: a missing denominator is then 数据缺失, never the numerator. -#}
+{% macro indicator_rows(level, entity_type, entity_id, entity_name, college_code, scope_type, scope_value,
+                        period='u.academic_year', counts_allowed=true) -%}
+select
+    '{{ level }}' as level,
+    '{{ entity_type }}' as entity_type,
+    {{ entity_id }} as entity_id,
+    {{ entity_name }} as entity_name,
+    {{ college_code }} as college_code,
+    '{{ scope_type }}' as scope_type,
+    {{ scope_value }} as scope_value,
+    {{ period }} as period,
+    u.academic_year,
+    u.indicator_code,
+    {% if counts_allowed %}{{ indicator_value('u.numerator', 'u.denominator') }}{% else %}{{ ratio('u.numerator', 'u.denominator') }}{% endif %} as value,
+    u.numerator,
+    u.denominator,
+    u.source_batch_ids
+from unioned as u
+{%- endmacro %}

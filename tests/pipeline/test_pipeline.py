@@ -117,6 +117,14 @@ def test_second_run_of_unchanged_sources_adds_no_batch_and_publishes_same_tables
         assert con.execute("SELECT count(*) FROM raw._batches").fetchone()[0] == 34  # no new batch
     assert _table_counts(layout.serving) == before
     assert len(layout.versions()) == 2
+    # and the same judgements to the last bit: a value on a warning line must not flip between runs
+    first, second = (str(v.path) for v in layout.versions())
+    with duckdb.connect() as con:
+        con.execute(f"ATTACH '{first}' AS a (READ_ONLY)")
+        con.execute(f"ATTACH '{second}' AS b (READ_ONLY)")
+        for t in ("indicators.fct_indicator_values", "warnings.fct_warnings", "warnings.fct_student_warnings"):
+            diff = con.execute(f"SELECT count(*) FROM (SELECT * FROM a.{t} EXCEPT ALL SELECT * FROM b.{t})").fetchone()
+            assert diff == (0,), t
 
 
 @pytest.mark.parametrize("kind", sorted(FAULT_FILES))

@@ -41,20 +41,12 @@ unioned as (
     union all
     select semester_code, academic_year, course_code, code, n::double, d::double, batch_ids from evaluation
 )
-select
-    '课程' as level,
-    'course' as entity_type,
-    u.course_code as entity_id,
-    c.course_name as entity_name,
-    c.dept_code as college_code,
-    'course_tier' as scope_type,
-    c.course_level as scope_value,
-    u.semester_code as period,
-    u.academic_year,
-    u.indicator_code,
-    {{ ratio('u.numerator', 'u.denominator') }} as value,
-    u.numerator,
-    u.denominator,
-    u.source_batch_ids
-from unioned as u
+{{ indicator_rows('课程', 'course',
+    entity_id="u.course_code",
+    entity_name="c.course_name",
+    college_code="c.dept_code",
+    scope_type='course_tier',
+    scope_value="c.course_level",
+    period="u.semester_code",
+    counts_allowed=false) }}
 join {{ ref('dim_course') }} as c using (course_code)

@@ -103,20 +103,10 @@ unioned as (
     union all
     select academic_year, major_code, m.code, m.n::double, m.d::double, batch_ids from employment
 )
-select
-    '专业' as level,
-    'major' as entity_type,
-    u.major_code as entity_id,
-    m.major_name as entity_name,
-    m.college_code,
-    'major_tier' as scope_type,
-    m.major_tier as scope_value,
-    u.academic_year as period,
-    u.academic_year,
-    u.indicator_code,
-    {{ indicator_value('u.numerator', 'u.denominator') }} as value,
-    u.numerator,
-    u.denominator,
-    u.source_batch_ids
-from unioned as u
+{{ indicator_rows('专业', 'major',
+    entity_id="u.major_code",
+    entity_name="m.major_name",
+    college_code="m.college_code",
+    scope_type='major_tier',
+    scope_value="m.major_tier") }}
 join {{ ref('dim_major') }} as m using (major_code)

@@ -95,20 +95,11 @@ unioned as (
     union all
     select academic_year, m.code, m.n::double, m.d::double, batch_ids from employment
 )
-select
-    '学校' as level,
-    'school' as entity_type,
-    s.school_code as entity_id,
-    s.school_name as entity_name,
-    null::varchar as college_code,
-    'school' as scope_type,
-    '全校' as scope_value,
-    u.academic_year as period,
-    u.academic_year,
-    u.indicator_code,
-    {{ ratio('u.numerator', 'u.denominator') }} as value,
-    u.numerator,
-    u.denominator,
-    u.source_batch_ids
-from unioned as u
+{{ indicator_rows('学校', 'school',
+    entity_id="s.school_code",
+    entity_name="s.school_name",
+    college_code="null::varchar",
+    scope_type='school',
+    scope_value="'全校'",
+    counts_allowed=false) }}
 cross join school as s

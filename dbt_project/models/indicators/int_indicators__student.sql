@@ -98,20 +98,11 @@ unioned as (
     from grid as g
     join psych as p using (student_id, semester_code)
 )
-select
-    '学生' as level,
-    'student' as entity_type,
-    u.student_id as entity_id,
-    s.student_name as entity_name,
-    s.college_code,
-    'student' as scope_type,
-    '全体学生' as scope_value,
-    u.semester_code as period,
-    u.academic_year,
-    u.indicator_code,
-    {{ indicator_value('u.numerator', 'u.denominator') }} as value,
-    u.numerator,
-    u.denominator,
-    u.source_batch_ids
-from unioned as u
+{{ indicator_rows('学生', 'student',
+    entity_id="u.student_id",
+    entity_name="s.student_name",
+    college_code="s.college_code",
+    scope_type='student',
+    scope_value="'全体学生'",
+    period="u.semester_code") }}
 join {{ ref('dim_student') }} as s using (student_id)

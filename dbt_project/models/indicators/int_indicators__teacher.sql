@@ -103,21 +103,11 @@ unioned as (
     union all
     select * from observed
 )
-select
-    '教师' as level,
-    'teacher' as entity_type,
-    u.staff_id as entity_id,
-    t.staff_name as entity_name,
-    t.dept_code as college_code,
-    'teacher_rank' as scope_type,
-    r.teacher_rank as scope_value,
-    u.academic_year as period,
-    u.academic_year,
-    u.indicator_code,
-    {{ indicator_value('u.numerator', 'u.denominator') }} as value,
-    u.numerator,
-    u.denominator,
-    u.source_batch_ids
-from unioned as u
+{{ indicator_rows('教师', 'teacher',
+    entity_id="u.staff_id",
+    entity_name="t.staff_name",
+    college_code="t.dept_code",
+    scope_type='teacher_rank',
+    scope_value="r.teacher_rank") }}
 join teacher_years as t using (staff_id, academic_year)
 left join ranked as r using (staff_id, academic_year)
