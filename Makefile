@@ -11,13 +11,14 @@ DEMO_SIZE   ?= S
 DEMO_SEED   ?= 2025
 DEMO_SOURCES := warehouse/sources
 
-.PHONY: help setup uv pipeline-env superset-env system-packages demo simulate dagster-ui superset stop test lint clean
+.PHONY: help setup uv pipeline-env superset-env system-packages demo simulate dagster-ui superset stop test lint clean docs
 
 help:
 	@echo "make demo  — 安装全部环境并在内置示例学院上运行主流程 / install everything and run the demo college"
 	@echo "make test  — 运行全部测试 / run all tests"
 	@echo "make lint  — ruff 代码检查 / lint"
 	@echo "make stop  — 停止 make demo 启动的服务 / stop the servers make demo started"
+	@echo "make docs  — 生成数据字典（dbt docs）/ the analysts' data dictionary"
 	@echo "make clean — 删除运行时数据（warehouse/ 下的文件） / remove run-time data"
 
 # --- environments (idempotent: a second run only verifies) ---------------------------------------
@@ -83,6 +84,17 @@ stop:
 	@if [ -f warehouse/dagster.pid ]; then kill $$(cat warehouse/dagster.pid) 2>/dev/null || true; rm -f warehouse/dagster.pid; \
 	    echo "Dagster 界面已停止 / Dagster UI stopped"; fi
 	@if [ -x $(VENV)/bin/zhengai ]; then $(VENV)/bin/zhengai superset stop; fi
+
+# --- the analysts' data dictionary ------------------------------------------------------------------
+# dbt docs read the catalog from a COPY of the served warehouse: dbt opens its database read-write, and the
+# published file (hard-linked into versions/) must never be written in place.
+DOCS_DIR := dbt_project/target/docs
+docs: pipeline-env
+	@[ -f warehouse/serving.duckdb ] || { echo "没有已发布的数据仓库：先运行 make demo / no published warehouse yet"; exit 1; }
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && cp warehouse/serving.duckdb "$$tmp/serving.duckdb" && \
+	    cd dbt_project && ZHENGAI_WORK_DB="$$tmp/serving.duckdb" ../$(VENV)/bin/dbt docs generate --quiet \
+	        --profiles-dir . --target-path target/docs && \
+	    echo "数据字典 / data dictionary: $(DOCS_DIR)/index.html（浏览 / browse: $(VENV)/bin/python -m http.server 8081 -b 127.0.0.1 -d $(DOCS_DIR) → http://127.0.0.1:8081）"
 
 # --- quality ---------------------------------------------------------------------------------------
 test: setup
