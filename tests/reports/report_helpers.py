@@ -15,3 +15,17 @@ def read_table(wb, name: str) -> tuple[object, list[str], list[dict], list[int]]
         rows.append(dict(zip(headers, [c.value for c in row], strict=True)))
         numbers.append(row[0].row)
     return ws, headers, rows, numbers
+
+
+def run_cli(argv: list[str]) -> int:
+    """`zhengai …` in this process for a fixture. A SystemExit (argparse, sys.exit) escaping a module
+    fixture is not cached by pytest and turns every later test into an opaque internal AssertionError;
+    re-raised as a plain failure it names the command and the cause once."""
+    from pipelines.cli import main
+
+    try:
+        return main(argv)
+    except BaseException as exc:
+        if isinstance(exc, Exception | KeyboardInterrupt):
+            raise
+        raise AssertionError(f"zhengai {' '.join(argv)} stopped with {exc!r}") from exc

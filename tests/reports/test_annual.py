@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
-from report_helpers import read_table
+from report_helpers import read_table, run_cli
 
 from pipelines.cli import main
 from pipelines.reports.annual import CONDITION_FIELDS, SHEETS, TEACHER_FIELDS
@@ -28,7 +28,7 @@ def report(warehouse_home, latest_year, tmp_path_factory) -> Path:
     mp = pytest.MonkeyPatch()
     mp.setenv("ZHENGAI_HOME", str(warehouse_home))
     try:
-        assert main(["report", "annual", "--year", latest_year, "--out", str(out)]) == 0
+        assert run_cli(["report", "annual", "--year", latest_year, "--out", str(out)]) == 0
     finally:
         mp.undo()
     return out

@@ -7,7 +7,7 @@ import math
 
 import pytest
 from openpyxl import load_workbook
-from report_helpers import read_table
+from report_helpers import read_table, run_cli
 
 from pipelines.cli import main
 from pipelines.reports.department import FILL_HEADERS, IMPROVE_SHEET, KEY_HEADER
@@ -26,7 +26,7 @@ def d08(warehouse_home, latest_year, tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("ZHENGAI_HOME", str(warehouse_home))
     try:
-        assert main(["report", "department", "--dept", "教务处", "--year", latest_year, "--out", str(out)]) == 0
+        assert run_cli(["report", "department", "--dept", "教务处", "--year", latest_year, "--out", str(out)]) == 0
     finally:
         mp.undo()
     (path,) = out.glob("*.xlsx")
