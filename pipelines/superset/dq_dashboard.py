@@ -65,27 +65,38 @@ def _dataset(key, table_name, description, sql, columns, metrics, main_dttm):
     }
 
 
+def _source_select(alias: str, file_alias: str | None = None) -> str:
+    """Which source table and file a row is about, with its Chinese labels (`labels AS l` joined)."""
+    return f"""    {alias}.source_system,
+    coalesce(l.system_name, {alias}.source_system) AS system_name,
+    {alias}.source_table,
+    coalesce(l.table_label, {alias}.source_system || '.' || {alias}.source_table) AS table_label,
+    {file_alias or alias}.source_file,
+"""
+
+
+def _source_cols() -> list[dict]:
+    return [
+        _col("source_system", "VARCHAR", "来源系统代码"),
+        _col("system_name", "VARCHAR", "来源系统"),
+        _col("source_table", "VARCHAR", "源表代码"),
+        _col("table_label", "VARCHAR", "源表"),
+        _col("source_file", "VARCHAR", "源文件"),
+    ]
+
+
 def _run_select(alias: str) -> str:
     """The leading columns of every check dataset: which run, when (北京时间), which source table and file."""
     return f"""    {alias}.run_id,
     {alias}.validated_at + INTERVAL 8 HOUR AS validated_at,
-    {alias}.source_system,
-    coalesce(l.system_name, {alias}.source_system) AS system_name,
-    {alias}.source_table,
-    coalesce(l.table_label, {alias}.source_system || '.' || {alias}.source_table) AS table_label,
-    {alias}.source_file,
-"""
+{_source_select(alias)}"""
 
 
 def _run_cols() -> list[dict]:
     return [
         _col("run_id", "VARCHAR", "运行编号"),
         _col("validated_at", "TIMESTAMP", "检查时间（北京时间）", dttm=True),
-        _col("source_system", "VARCHAR", "来源系统代码"),
-        _col("system_name", "VARCHAR", "来源系统"),
-        _col("source_table", "VARCHAR", "源表代码"),
-        _col("table_label", "VARCHAR", "源表"),
-        _col("source_file", "VARCHAR", "源文件"),
+        *_source_cols(),
     ]
 
 
@@ -189,12 +200,7 @@ agg AS (
     FROM b GROUP BY source_system, source_table
 )
 SELECT
-    a.source_system,
-    coalesce(l.system_name, a.source_system) AS system_name,
-    a.source_table,
-    coalesce(l.table_label, a.source_system || '.' || a.source_table) AS table_label,
-    b.source_file,
-    b.sheet,
+{_source_select('a', file_alias='b')}    b.sheet,
     b.batch_id,
     b.loaded_at + INTERVAL 8 HOUR AS last_loaded_at,
     round(date_diff('minute', b.loaded_at, CAST(now() AT TIME ZONE 'UTC' AS TIMESTAMP)) / 1440.0, 1) AS days_since,
@@ -206,11 +212,7 @@ FROM agg AS a
 LEFT JOIN b ON b.source_system = a.source_system AND b.source_table = a.source_table AND b.seq = a.last_seq
 LEFT JOIN labels AS l ON l.source_system = a.source_system AND l.source_table = a.source_table"""
     fresh_cols = [
-        _col("source_system", "VARCHAR", "来源系统代码"),
-        _col("system_name", "VARCHAR", "来源系统"),
-        _col("source_table", "VARCHAR", "源表代码"),
-        _col("table_label", "VARCHAR", "源表"),
-        _col("source_file", "VARCHAR", "源文件"),
+        *_source_cols(),
         _col("sheet", "VARCHAR", "工作表"),
         _col("batch_id", "VARCHAR", "最近批次编号"),
         _col("last_loaded_at", "TIMESTAMP", "最近加载时间（北京时间）", dttm=True),
