@@ -106,8 +106,13 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
 
 def _run_run(args: argparse.Namespace) -> int:
     from pipelines.run import run_pipeline
+    from pipelines.runlock import RunCollision
 
-    summary = run_pipeline(args.job)
+    try:
+        summary = run_pipeline(args.job)
+    except RunCollision as exc:
+        print(f"未开始：{exc}。请等它结束后再运行（zhengai status 查看）。", file=sys.stderr)
+        return 75
     if summary.success:
         print(f"完成：已发布版本 {summary.published}（用时 {summary.seconds:.1f} 秒，运行 {summary.run_id}）")
         return 0

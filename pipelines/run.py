@@ -109,7 +109,12 @@ class RunSummary:
 
 
 def run_pipeline(job_name: str = "daily_refresh", *, out=None) -> RunSummary:
+    """Run one job in this process. Raises RunCollision at once when another run holds the warehouse."""
+    import uuid
+
     import dagster as dg
+
+    from pipelines.runlock import acquire, release
 
     settings = load_settings()
     use_instance_home(settings)
@@ -118,23 +123,64 @@ def run_pipeline(job_name: str = "daily_refresh", *, out=None) -> RunSummary:
     job = defs.resolve_job_def(job_name)
     started = time.perf_counter()
     PROGRESS_OUT[0] = out
-    with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False,
-                                        run_config={"loggers": {"progress": {}}})
-    failures = []
-    for ev in result.all_events:
-        if ev.event_type_value == "ASSET_CHECK_EVALUATION":
-            data = ev.event_specific_data
-            if not data.passed:
-                failures.append(data.asset_key.to_user_string())
-        elif ev.event_type_value == "STEP_FAILURE":
-            err = ev.event_specific_data.error
-            failures.append(f"{ev.step_key}: {err.message.strip() if err else ''}")
+    run_id = str(uuid.uuid4())
+    acquire(settings.home, run_id)
+    try:
+        with dg.DagsterInstance.get() as instance:
+            result = job.execute_in_process(instance=instance, raise_on_error=False, run_id=run_id,
+                                            run_config={"loggers": {"progress": {}}})
+    finally:
+        release(settings.home, run_id)
+    failures = run_failures(result.all_events)
     published = None
     if result.success:
         serving = [v for v in WarehouseLayout(settings.home).versions() if v.is_serving]
         published = serving[0].name if serving else None
     return RunSummary(result.run_id, result.success, time.perf_counter() - started, published, failures)
+
+
+# ------------------------------------------------------------------------------------------------ failures
+def run_failures(events) -> list[str]:
+    """One Chinese line per failed gate or step of a run's events (from a result or the instance's log)."""
+    labels = _step_labels()
+    failures = []
+    for ev in events:
+        kind = ev.event_type_value
+        if kind == "ASSET_CHECK_EVALUATION":
+            data = ev.event_specific_data
+            if not data.passed:
+                failures.append(f"质量闸门未通过：{data.asset_key.to_user_string()}")
+        elif kind == "STEP_FAILURE":
+            failures.append(failure_line(labels.get(ev.step_key, ev.step_key), ev.event_specific_data.error))
+    return failures
+
+
+def failure_line(label: str, error) -> str:
+    """`步骤「采集 教务/…」失败：<cause>` — the cause is the innermost exception's own message, first line only
+    (a dg.Failure's description, a SourceDataError's sentence, else the exception type and message)."""
+    cause = error
+    while cause is not None and getattr(cause, "cause", None) is not None and _is_wrapper(cause):
+        cause = cause.cause
+    text = _error_text(cause) if cause is not None else "未知原因"
+    return f"步骤「{label}」失败：{text}"
+
+
+def _is_wrapper(err) -> bool:
+    """Dagster wraps a user exception in 'Error occurred while executing op …' / 'DagsterExecutionStepExecutionError'."""
+    return (err.cls_name or "").startswith("Dagster") or "Error occurred while" in (err.message or "")
+
+
+def _error_text(err) -> str:
+    message = (err.message or "").strip()
+    name = err.cls_name or ""
+    if message.startswith(f"{name}:"):  # 'Failure: …', 'RunCollision: …'
+        message = message[len(name) + 1:].strip()
+    elif "." in message.split(":", 1)[0] and ":" in message:  # 'sqlite3.OperationalError: …'
+        message = message.split(":", 1)[1].strip()
+    first = next((line for line in message.splitlines() if line.strip()), "")
+    if any("\u4e00" <= ch <= "\u9fff" for ch in first):
+        return first
+    return f"程序错误（{name}：{first}），请把这一行和 Dagster 运行日志交给平台管理员"
 
 
 # -------------------------------------------------------------------------------------------------- status

@@ -12,6 +12,7 @@ from pipelines.assets.dbt import DBT_ASSETS
 from pipelines.assets.ingest import RAW_KEYS
 from pipelines.publish import publish
 from pipelines.resources import WarehouseResource
+from pipelines.runlock import release
 
 AUDIT_TABLES = ["expectation_results", "validation_runs"]
 PUBLISHED_MODELS = ["indicators.fct_indicator_values", "warnings.fct_warnings", "warnings.fct_student_warnings",
@@ -38,5 +39,6 @@ def serving_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseRes
         copy_audit(str(build), str(warehouse.audit_db))
     required = [f"raw.{k.path[1]}" for k in RAW_KEYS] + (PUBLISHED_MODELS if DBT_ASSETS else [])
     version = publish(layout, build, keep=settings.keep_versions, required_tables=required)
+    release(settings.home, context.run.run_id)  # a scheduled run frees the warehouse as soon as it is served
     context.log.info(f"已发布版本 {version.name} → {layout.serving}")
     return dg.MaterializeResult(metadata={"版本": version.name, "文件": str(layout.serving)})
