@@ -113,6 +113,8 @@ def _run_run(args: argparse.Namespace) -> int:
     except RunCollision as exc:
         print(f"未开始：{exc}。请等它结束后再运行（zhengai status 查看）。", file=sys.stderr)
         return 75
+    for note in summary.notices:
+        print(f"提醒：{note}")
     if summary.success:
         print(f"完成：已发布版本 {summary.published}（用时 {summary.seconds:.1f} 秒，运行 {summary.run_id}）")
         return 0

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.config import Settings, load_settings
+from pipelines.ingest.notices import run_notices
 from pipelines.publish import WarehouseLayout
 
 DAGSTER_DIR = "dagster"
@@ -106,6 +107,7 @@ class RunSummary:
     seconds: float
     published: str | None
     failures: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # which files/sheets were read, and what was left (提醒)
 
 
 def run_pipeline(job_name: str = "daily_refresh", *, out=None) -> RunSummary:
@@ -136,7 +138,8 @@ def run_pipeline(job_name: str = "daily_refresh", *, out=None) -> RunSummary:
     if result.success:
         serving = [v for v in WarehouseLayout(settings.home).versions() if v.is_serving]
         published = serving[0].name if serving else None
-    return RunSummary(result.run_id, result.success, time.perf_counter() - started, published, failures)
+    return RunSummary(result.run_id, result.success, time.perf_counter() - started, published, failures,
+                      run_notices(settings.home / "gate_results.duckdb", result.run_id))
 
 
 # ------------------------------------------------------------------------------------------------ failures
@@ -212,6 +215,8 @@ def status_text(settings: Settings | None = None) -> str:
             age = _age(loaded_at)
             lines.append(f"  {SYSTEM_ZH.get(system, system)}·{table:<24} {loaded_at:%Y-%m-%d %H:%M}（{age}）"
                          f" {rows:>9,} 行  {file}")
+    last_run = last_run_lines(settings)
+    lines += last_run
     audit = settings.home / "gate_results.duckdb"
     if audit.exists():
         with _ro(audit) as con:
@@ -225,9 +230,14 @@ def status_text(settings: Settings | None = None) -> str:
                     "SELECT count(*) FROM audit.expectation_results WHERE run_id = ? AND severity = 'warning' "
                     "AND success = FALSE", [last[0]]).fetchone()[0]
                 lines.append("")
-                lines.append(f"最近一次检查（运行 {last[0]}，{last[1]:%Y-%m-%d %H:%M}）："
-                             f"{'全部阻断项通过' if not bad else f'{len(bad)} 张表未通过，本次未发布'}；"
+                run_failed = any("：失败，未发布" in line for line in last_run)
+                verdict = (f"{len(bad)} 张表未通过，本次未发布" if bad else
+                           "质量闸门的阻断项通过，但运行在其他步骤失败（见上），本次未发布" if run_failed else
+                           "全部阻断项通过")
+                lines.append(f"最近一次检查（运行 {last[0]}，{last[1]:%Y-%m-%d %H:%M}）：{verdict}；"
                              f"提醒类数据缺口 {gaps} 项")
+                for note in run_notices(audit, last[0]):
+                    lines.append(f"  提醒：{note}")
                 for _s, _t, report in bad:
                     lines.append("  " + (report or "").replace("\n", "\n  "))
     quarantine = settings.quarantine_dir
@@ -237,6 +247,43 @@ def status_text(settings: Settings | None = None) -> str:
             lines.append("")
             lines.append(f"隔离区：{quarantine}（最近：{folders[-1].name}，共 {len(folders)} 次）")
     return "\n".join(lines)
+
+
+def last_run_lines(settings: Settings) -> list[str]:
+    """The newest Dagster run (CLI, schedule or sensor) with its outcome and, when it failed, each cause in one
+    Chinese line — a failed run is never summarised by its gate results alone."""
+    from pipelines.runlock import held_by_other
+
+    lines = []
+    lock = held_by_other(settings.home)
+    if lock is not None:
+        lines += ["", f"{lock.message}。"]
+    dagster_home = settings.home / DAGSTER_DIR
+    if not (dagster_home / "dagster.yaml").exists():
+        return lines
+    try:
+        import dagster as dg
+
+        os.environ.setdefault("DAGSTER_HOME", str(dagster_home))
+        with dg.DagsterInstance.get() as instance:
+            runs = instance.get_runs(limit=1)
+            if not runs:
+                return lines
+            run = runs[0]
+            record = instance.get_run_record_by_id(run.run_id)
+            when = record.create_timestamp.astimezone().strftime("%Y-%m-%d %H:%M") if record else ""
+            status = run.status.value
+            if status == "SUCCESS":
+                lines += ["", f"最近一次运行（{run.run_id}，{when}，作业 {run.job_name}）：成功"]
+            elif run.is_finished:
+                causes = run_failures(e.dagster_event for e in instance.all_logs(run.run_id) if e.dagster_event)
+                lines += ["", f"最近一次运行（{run.run_id}，{when}，作业 {run.job_name}）：失败，未发布"]
+                lines += [f"  - {c}" for c in causes] or ["  - 原因未记录（见 Dagster 界面中的运行日志）"]
+            else:
+                lines += ["", f"最近一次运行（{run.run_id}，{when}，作业 {run.job_name}）：进行中（{status}）"]
+    except Exception as exc:  # noqa: BLE001 - status must always print what it can
+        lines += ["", f"（无法读取运行记录：{exc}）"]
+    return lines
 
 
 def _age(ts) -> str:

@@ -38,6 +38,7 @@ from pipelines.ingest.extract import (
     source_paths,
     split_source,
 )
+from pipelines.ingest.notices import store_notices
 from pipelines.ingest.raw_store import FILE_COLUMN, BatchResult, load_batch, qident, raw_table_name
 
 
@@ -197,6 +198,7 @@ def ingest_unit(con: duckdb.DuckDBPyConnection, unit: SourceUnit, settings: Sett
             to.read_error = exc
             continue
         extracts[t.key] = ext
+        store_notices(audit_db, ext, run_id)
         to.rows = len(ext.frame)
         to.results = _validate(ext, con, run_id)
     for to in outcome.tables.values():
