@@ -120,14 +120,14 @@ def run_pipeline(job_name: str = "daily_refresh", *, out=None) -> RunSummary:
 
     settings = load_settings()
     use_instance_home(settings)
-    from pipelines.definitions import defs
-
-    job = defs.resolve_job_def(job_name)
-    started = time.perf_counter()
-    PROGRESS_OUT[0] = out
     run_id = str(uuid.uuid4())
-    acquire(settings.home, run_id)
+    acquire(settings.home, run_id)  # before loading the definitions: a second run stops at once
     try:
+        from pipelines.definitions import defs
+
+        job = defs.resolve_job_def(job_name)
+        started = time.perf_counter()
+        PROGRESS_OUT[0] = out
         with dg.DagsterInstance.get() as instance:
             result = job.execute_in_process(instance=instance, raise_on_error=False, run_id=run_id,
                                             run_config={"loggers": {"progress": {}}})

@@ -251,7 +251,7 @@ def check_workbook_year(path: Path) -> None:
     from_name, from_sheet = workbook_year(path)
     if from_name and from_sheet and from_name != from_sheet:
         raise SourceDataError(
-            f"文件名中的采集学年「{from_name}」与工作表「{PLATFORM_YEAR_SHEET}」中的采集学年「{from_sheet}」不一致；"
+            f"与文件名中的采集学年「{from_name}」不一致（照此载入会覆盖另一学年的数据）；"
             "请确认这是哪一学年的采集表，改正文件名或表中的学年后重新提交",
             file=display_name(path), sheet=PLATFORM_YEAR_SHEET, column=PLATFORM_YEAR_COLUMN, value=from_sheet,
             rule="year_mismatch")
@@ -322,7 +322,7 @@ def _read_database(table: TableContract, url: str) -> Extract:
     try:
         with engine.connect() as con:
             frame = pd.read_sql_query(sa.text(f"SELECT * FROM {table.table}"), con, dtype=object)
-    except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.DatabaseError) as exc:
+    except (sa.exc.DBAPIError, pd.errors.DatabaseError) as exc:  # pandas wraps some driver errors again
         raise _database_fault(exc, table, url) from exc
     finally:
         engine.dispose()
@@ -351,12 +351,17 @@ def _read_only_url(url: str, table: TableContract) -> str:
             raise SourceUnavailable(f"找不到教务数据库所在目录 {path.parent}（可能是共享目录未挂载）")
         raise SourceDataError(f"找不到教务数据库文件 {path}（ZHENGAI_JIAOWU_URL），请检查路径或重新导出数据库",
                               file=f"jiaowu.{table.table}", rule="db_missing")
-    return f"sqlite:///file:{path}?mode=ro&uri=true"
+    import sqlalchemy as sa
+
+    extra = "".join(f"&{k}={v}" for k, v in sa.engine.make_url(url).query.items() if k not in ("mode", "uri"))
+    return f"sqlite:///file:{path}?mode=ro&uri=true{extra}"
 
 
 def _database_fault(exc: Exception, table: TableContract, url: str) -> Exception:
     """A database error → SourceUnavailable (retried: locked, server unreachable) or SourceDataError (the
     clerk or administrator must act: no such table, corrupt file, wrong password)."""
+    if isinstance(exc, pd.errors.DatabaseError) and exc.__cause__ is not None:
+        exc = exc.__cause__
     orig = getattr(exc, "orig", None) or exc
     msg = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
     low = msg.lower()
