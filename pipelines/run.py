@@ -203,18 +203,7 @@ def status_text(settings: Settings | None = None) -> str:
     else:
         lines.append(f"当前对外服务的版本：{serving.name}（发布于 {serving.published_at:%Y-%m-%d %H:%M:%S}）")
         lines.append(f"可回滚的版本：{'、'.join(v.name for v in versions if not v.is_serving) or '无'}")
-        with _ro(layout.serving) as con:
-            fresh = con.execute(
-                "SELECT source_system, source_table, loaded_at, row_count, source_file "
-                "FROM raw._latest_batches ORDER BY source_system, source_table").fetchall()
-        lines.append("")
-        lines.append("各数据源最近一次加载（新鲜度）：")
-        from pipelines.ingest.errors import SYSTEM_ZH
-
-        for system, table, loaded_at, rows, file in fresh:
-            age = _age(loaded_at)
-            lines.append(f"  {SYSTEM_ZH.get(system, system)}·{table:<24} {loaded_at:%Y-%m-%d %H:%M}（{age}）"
-                         f" {rows:>9,} 行  {file}")
+        lines += freshness_lines(settings, serving)
     last_run = last_run_lines(settings)
     lines += last_run
     audit = settings.home / "gate_results.duckdb"
@@ -247,6 +236,33 @@ def status_text(settings: Settings | None = None) -> str:
             lines.append("")
             lines.append(f"隔离区：{quarantine}（最近：{folders[-1].name}，共 {len(folders)} 次）")
     return "\n".join(lines)
+
+
+def freshness_lines(settings: Settings, serving) -> list[str]:
+    """Per source table: when its served data was read, and whether newer data is held back (since when)."""
+    from datetime import UTC
+
+    from pipelines.freshness import BLOCKED, CURRENT, source_freshness, stale_summary
+    from pipelines.ingest.errors import SYSTEM_ZH
+
+    published_utc = serving.published_at.astimezone(UTC).replace(tzinfo=None)
+    with _ro(serving.path) as con:
+        rows = source_freshness(con, settings.home / "gate_results.duckdb", published_utc)
+    lines = ["", "各数据源当前发布的数据（新鲜度）："]
+    summary = stale_summary(rows)
+    if summary:
+        lines.append(f"  注意：{summary}")
+    for r in rows:
+        name = f"{SYSTEM_ZH.get(r['source_system'], r['source_system'])}·{r['source_table']}"
+        if r["data_as_of"] is None:
+            lines.append(f"  {name:<28} 从未加载")
+            continue
+        state = "" if r["status_zh"] == CURRENT else f"  【{r['status_zh']}"
+        if r["status_zh"] == BLOCKED:
+            state += f"，自 {r['blocked_since']:%Y-%m-%d %H:%M} 起：{r['blocked_reason'] or ''}"
+        lines.append(f"  {name:<28} {r['data_as_of']:%Y-%m-%d %H:%M}（{_age(r['data_as_of'])}）"
+                     f" {r['row_count'] or 0:>9,} 行  {r['source_file'] or ''}{state + '】' if state else ''}")
+    return lines
 
 
 def last_run_lines(settings: Settings) -> list[str]:

@@ -29,6 +29,17 @@ def copy_audit(build: str, audit_db: str) -> None:
         con.execute("CHECKPOINT")
 
 
+def write_freshness(build, audit_db) -> None:
+    """audit.source_freshness: per source table, when its served data was read and whether it is held back."""
+    from datetime import UTC, datetime
+
+    from pipelines.freshness import write_freshness_table
+
+    with duckdb.connect(str(build)) as con:
+        write_freshness_table(con, audit_db, datetime.now(UTC).replace(tzinfo=None))
+        con.execute("CHECKPOINT")
+
+
 @dg.asset(key=["serving", "warehouse"], deps=[*RAW_KEYS, *DBT_ASSETS], group_name="publish",
           description="发布：把本次构建的仓库原子替换为对外服务的 serving.duckdb（保留最近若干版本，可回滚）",
           pool="warehouse_writer", kinds={"duckdb"})
@@ -37,6 +48,7 @@ def serving_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     build = warehouse.build_file(context.run.run_id)
     if warehouse.audit_db.exists():
         copy_audit(str(build), str(warehouse.audit_db))
+    write_freshness(build, warehouse.audit_db)
     required = [f"raw.{k.path[1]}" for k in RAW_KEYS] + (PUBLISHED_MODELS if DBT_ASSETS else [])
     version = publish(layout, build, keep=settings.keep_versions, required_tables=required)
     release(settings.home, context.run.run_id)  # a scheduled run frees the warehouse as soon as it is served
