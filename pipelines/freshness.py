@@ -125,3 +125,21 @@ def _beijing(ts: datetime | None) -> str:
     from datetime import timedelta
 
     return (ts + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M") if ts else "—"
+
+
+def freshness_for_report(con: duckdb.DuckDBPyConnection, serving_path: Path) -> list[dict[str, Any]]:
+    """Live when the gate results sit next to the served file (`$ZHENGAI_HOME`), else the table stored at publish."""
+    from datetime import UTC
+
+    from pipelines.publish import WarehouseLayout
+
+    home = Path(serving_path).parent
+    audit = home / "gate_results.duckdb"
+    served = [v for v in WarehouseLayout(home).versions() if v.is_serving]
+    if audit.exists() and served:
+        return source_freshness(con, audit, served[0].published_at.astimezone(UTC).replace(tzinfo=None))
+    try:
+        cur = con.execute(f"SELECT {', '.join(COLUMNS)} FROM audit.source_freshness")
+    except duckdb.CatalogException:
+        return source_freshness(con, None, None)
+    return [dict(zip(COLUMNS, r, strict=True)) for r in cur.fetchall()]
