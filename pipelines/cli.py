@@ -180,6 +180,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断 / interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # one line with the cause, not a traceback (ZHENGAI_DEBUG=1 shows it)
+        import os
+
+        if os.environ.get("ZHENGAI_DEBUG"):
+            raise
+        first = (str(exc).strip().splitlines() or [""])[0]
+        print(f"出错：{first or type(exc).__name__}（{type(exc).__name__}；设置 ZHENGAI_DEBUG=1 可查看详细信息）",
+              file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
