@@ -173,7 +173,8 @@ def _files_at_fault(unit: SourceUnit, outcome: UnitOutcome, extracts: dict[str, 
     for key, t in outcome.tables.items():
         if t.read_error is not None:
             paths = extracts[key].paths if key in extracts else source_paths(t.table, settings)
-            files += [p for p in paths if p.exists()]
+            named = {p.file for p in t.read_error.problems}  # e.g. the one workbook whose 采集学年 is wrong
+            files += [p for p in ([p for p in paths if display_name(p) in named] or paths) if p.exists()]
         for r in t.results:
             if r.blocking_failed and r.source_file in by_label:
                 files.append(by_label[r.source_file])

@@ -343,3 +343,29 @@ def test_a_failed_step_reaches_the_user_as_one_chinese_line_and_status_says_fail
     status = status_text(settings(tmp_path / "src", ZHENGAI_HOME=str(home)))
     assert f"最近一次运行（{result.run_id}" in status and "失败，未发布" in status
     assert "全部阻断项通过" not in status and "无法连接教务数据库（已重试 3 次）" in status
+
+
+def test_a_wrong_year_workbook_alone_goes_to_quarantine_with_both_years_in_the_report(college, tmp_path):
+    import duckdb
+
+    from pipelines.ingest.units import ingest_unit, source_units
+
+    root = sources(college, tmp_path, "zhuangtai")
+
+    def wrong_year(wb):
+        ws = wb["A1 院校基本信息"]
+        ws.cell(2, [c.value for c in ws[1]].index("采集学年") + 1).value = "2023-2024"
+    edit_workbook(platform_book(root), wrong_year)
+    home = tmp_path / "home"
+    home.mkdir()
+    s = settings(root, ZHENGAI_HOME=str(home))
+    [unit] = [u for u in source_units() if u.system == "zhuangtai"]
+    with duckdb.connect(str(tmp_path / "build.duckdb")) as con:
+        outcome = ingest_unit(con, unit, s, "run-1", home / "gate_results.duckdb")
+        loaded = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' "
+                             "AND table_name LIKE 'zhuangtai%'").fetchone()[0]
+    assert outcome.blocked and loaded == 0  # nothing of the platform is loaded from this delivery
+    assert [p.name for p in outcome.quarantined] == ["状态数据采集_2024-2025.xlsx"]
+    assert not platform_book(root).exists() and len(list((root / "zhuangtai").glob("*.xlsx"))) == 4
+    report = next((home / "quarantine").rglob("*问题报告.txt")).read_text(encoding="utf-8-sig")
+    assert "「采集学年」列的值「2023-2024」与文件名中的采集学年「2024-2025」不一致" in report
