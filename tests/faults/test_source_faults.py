@@ -369,3 +369,17 @@ def test_a_wrong_year_workbook_alone_goes_to_quarantine_with_both_years_in_the_r
     assert not platform_book(root).exists() and len(list((root / "zhuangtai").glob("*.xlsx"))) == 4
     report = next((home / "quarantine").rglob("*问题报告.txt")).read_text(encoding="utf-8-sig")
     assert "「采集学年」列的值「2023-2024」与文件名中的采集学年「2024-2025」不一致" in report
+
+
+def test_the_file_choice_is_stored_with_the_gate_results_and_listed_for_the_run(college, tmp_path):
+    from pipelines.ingest.notices import run_notices, store_notices
+
+    root = sources(college, tmp_path, "xuegong")
+    touch(root / "xuegong/学生学籍.csv", OLD)
+    shutil.copyfile(root / "xuegong/学生学籍.csv", root / "xuegong/学生学籍_20250901.csv")
+    ext = _student(root)
+    audit = tmp_path / "gate_results.duckdb"
+    store_notices(audit, ext, "run-7")
+    [line] = run_notices(audit, "run-7")
+    assert line.startswith("学工/学生学籍_20250901.csv：文件夹中有 2 个可能是同一份导出（学生学籍.csv）的文件")
+    assert run_notices(audit, "another-run") == []
