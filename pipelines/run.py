@@ -132,6 +132,7 @@ def run_pipeline(job_name: str = "daily_refresh", *, out=None) -> RunSummary:
             result = job.execute_in_process(instance=instance, raise_on_error=False, run_id=run_id,
                                             run_config={"loggers": {"progress": {}}})
     finally:
+        discard_build(settings, run_id)  # a run that did not publish leaves no build folder behind
         release(settings.home, run_id)
     failures = run_failures(result.all_events)
     published = None
@@ -140,6 +141,12 @@ def run_pipeline(job_name: str = "daily_refresh", *, out=None) -> RunSummary:
         published = serving[0].name if serving else None
     return RunSummary(result.run_id, result.success, time.perf_counter() - started, published, failures,
                       run_notices(settings.home / "gate_results.duckdb", result.run_id))
+
+
+def discard_build(settings: Settings, run_id: str) -> None:
+    import shutil
+
+    shutil.rmtree(WarehouseLayout(settings.home).build_dir / run_id, ignore_errors=True)
 
 
 # ------------------------------------------------------------------------------------------------ failures
