@@ -165,6 +165,7 @@ def test_bad_input_is_reported_quarantined_and_serving_unchanged(published, tmp_
 
     assert not summary.success
     assert layout.serving.stat().st_ino == serving_inode  # the very same file is still served
+    assert not any((copy / "build").rglob("*")) and not (copy / "run.lock").exists()  # nothing stray left
     assert [v.name for v in layout.versions() if v.is_serving] == serving_before
     asset, file = FAULT_FILES[kind]
     bad_name = Path(fault.path).name
