@@ -105,4 +105,4 @@ lint: pipeline-env
 	$(VENV)/bin/ruff check .
 
 clean: stop
-	rm -rf $(DEMO_SOURCES) warehouse/*.duckdb warehouse/*.duckdb.wal warehouse/build warehouse/versions warehouse/quarantine warehouse/dagster warehouse/logs
+	rm -rf $(DEMO_SOURCES) warehouse/*.duckdb warehouse/*.duckdb.wal warehouse/build warehouse/run.lock warehouse/versions warehouse/quarantine warehouse/dagster warehouse/logs

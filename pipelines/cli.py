@@ -106,8 +106,15 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
 
 def _run_run(args: argparse.Namespace) -> int:
     from pipelines.run import run_pipeline
+    from pipelines.runlock import RunCollision
 
-    summary = run_pipeline(args.job)
+    try:
+        summary = run_pipeline(args.job)
+    except RunCollision as exc:
+        print(f"未开始：{exc}。请等它结束后再运行（zhengai status 查看）。", file=sys.stderr)
+        return 75
+    for note in summary.notices:
+        print(f"提醒：{note}")
     if summary.success:
         print(f"完成：已发布版本 {summary.published}（用时 {summary.seconds:.1f} 秒，运行 {summary.run_id}）")
         return 0
@@ -173,6 +180,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断 / interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # one line with the cause, not a traceback (ZHENGAI_DEBUG=1 shows it)
+        import os
+
+        if os.environ.get("ZHENGAI_DEBUG"):
+            raise
+        first = (str(exc).strip().splitlines() or [""])[0]
+        print(f"出错：{first or type(exc).__name__}（{type(exc).__name__}；设置 ZHENGAI_DEBUG=1 可查看详细信息）",
+              file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -5,12 +5,16 @@ analysts, the report) never share the file the pipeline writes. Each run builds 
 file (a copy of the current serving file, so the append-only raw history carries over); only a
 successful run is published:
 
-    warehouse/build/<run>.duckdb   --(checkpoint, close)-->   warehouse/versions/<version>.duckdb
+    warehouse/build/<run>/serving.duckdb  --(checkpoint, close)-->  warehouse/versions/<version>/serving.duckdb
     warehouse/serving.duckdb       <--(hard link + os.replace: atomic)--   the newest version
+
+Every copy of the file is named `serving.duckdb` (a run folder, a version folder): DuckDB names a file's catalog
+after its name and dbt qualifies view definitions with that catalog, so a build file named `<run>.duckdb`
+would publish views that fail for every reader with `Catalog "<run>" does not exist`.
 
 `os.replace` swaps the directory entry atomically: a reader that already opened the old file keeps
 reading it; a reader that opens the path afterwards gets the new one. A failed or killed run leaves
-only a stray build file, which the next run deletes.
+only a stray build folder, which the next run deletes.
 """
 
 from __future__ import annotations
@@ -66,35 +70,49 @@ class WarehouseLayout:
         if not self.versions_dir.exists():
             return []
         serving_inode = self.serving.stat().st_ino if self.serving.exists() else None
-        found = sorted(p for p in self.versions_dir.glob(f"*{VERSION_SUFFIX}") if p.is_file())
-        return [Version(p.stem, p, p.stat().st_ino == serving_inode) for p in found]
+        found = [(p.parent.name, p) for p in self.versions_dir.glob(f"*/{SERVING_NAME}") if p.is_file()]
+        # versions published before the folder layout: `versions/<version>.duckdb`
+        found += [(p.stem, p) for p in self.versions_dir.glob(f"*{VERSION_SUFFIX}") if p.is_file()]
+        return [Version(name, p, p.stat().st_ino == serving_inode) for name, p in sorted(found)]
 
 
 def start_build(layout: WarehouseLayout, run_id: str | None = None) -> Path:
-    """Return this run's build file, creating it from the current serving file on first call.
+    """Return this run's build file `build/<run>/serving.duckdb`, creating it from the current serving file on
+    first call.
 
-    Stray build files of other (failed or killed) runs are removed: they never became visible.
-    Calling it again within the same run returns the same file, so each step may call it.
+    Stray build folders of other (failed or killed) runs are removed: they never became visible (the run lock,
+    `pipelines.runlock`, makes sure no other run is still writing one). Calling it again within the same run
+    returns the same file, so each step may call it.
     """
     layout.build_dir.mkdir(parents=True, exist_ok=True)
-    build = layout.build_dir / f"{run_id or uuid.uuid4().hex[:12]}.duckdb"
+    folder = layout.build_dir / (run_id or uuid.uuid4().hex[:12])
+    build = folder / SERVING_NAME
     if build.exists():
         return build
-    for stale in layout.build_dir.glob("*"):
-        stale.unlink()
+    for stale in layout.build_dir.iterdir():
+        if stale.is_dir():
+            shutil.rmtree(stale)
+        else:
+            stale.unlink()
+    folder.mkdir()
     if layout.serving.exists():
         shutil.copyfile(layout.serving, build)
     return build
 
 
+def run_name(build: Path) -> str:
+    """`build/<run>/serving.duckdb` → `<run>` (also accepts an old-style `build/<run>.duckdb`)."""
+    return build.parent.name if build.name == SERVING_NAME else build.stem
+
+
 def _verify_closed_and_readable(build: Path, required_tables: list[str]) -> None:
     wal = build.with_name(build.name + ".wal")
     if wal.exists():
-        raise PublishError(f"构建文件 {build.name} 仍有未写入的日志（.wal），可能仍被打开，拒绝发布")
+        raise PublishError(f"构建文件 {build} 仍有未写入的日志（.wal），可能仍被打开，拒绝发布")
     try:
         con = duckdb.connect(str(build), read_only=True)
     except duckdb.Error as exc:  # locked by a writer or corrupt
-        raise PublishError(f"构建文件 {build.name} 无法以只读方式打开：{exc}") from exc
+        raise PublishError(f"构建文件 {build} 无法以只读方式打开：{exc}") from exc
     try:
         present = {
             f"{s}.{t}" for s, t in con.execute(
@@ -122,9 +140,12 @@ def publish(
     _verify_closed_and_readable(build, required_tables or [])
     layout.versions_dir.mkdir(parents=True, exist_ok=True)
     stamp = (now or datetime.now()).strftime("%Y%m%dT%H%M%S")
-    name = f"{stamp}_{build.stem}"
-    version_path = layout.versions_dir / f"{name}{VERSION_SUFFIX}"
+    name = f"{stamp}_{run_name(build)}"
+    version_path = layout.versions_dir / name / SERVING_NAME
+    version_path.parent.mkdir()
     os.replace(build, version_path)  # same filesystem: a rename, no copy
+    if build.parent != layout.build_dir:
+        shutil.rmtree(build.parent, ignore_errors=True)  # the emptied run folder
     _point_serving_at(layout, version_path)
     _prune(layout, keep)
     return Version(name, version_path, True)
@@ -151,9 +172,14 @@ def rollback(layout: WarehouseLayout, version_name: str | None = None) -> Versio
 
 
 def _point_serving_at(layout: WarehouseLayout, version_path: Path) -> None:
+    if layout.serving.exists() and os.path.samefile(layout.serving, version_path):
+        return  # already served: os.replace of two links to one file does nothing and would leave `tmp` behind
     tmp = layout.root / f".{SERVING_NAME}.{uuid.uuid4().hex[:8]}"
     os.link(version_path, tmp)  # versions are never written again, so sharing the inode is safe
-    os.replace(tmp, layout.serving)
+    try:
+        os.replace(tmp, layout.serving)
+    finally:
+        tmp.unlink(missing_ok=True)  # normally gone (renamed); left only if the replace failed
 
 
 def _prune(layout: WarehouseLayout, keep: int) -> None:
@@ -161,3 +187,5 @@ def _prune(layout: WarehouseLayout, keep: int) -> None:
     for old in versions[:-keep]:
         if not old.is_serving:  # never delete what readers are pointed at (after a rollback)
             old.path.unlink()
+            if old.path.name == SERVING_NAME:
+                shutil.rmtree(old.path.parent, ignore_errors=True)

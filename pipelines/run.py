@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.config import Settings, load_settings
+from pipelines.ingest.notices import run_notices
 from pipelines.publish import WarehouseLayout
 
 DAGSTER_DIR = "dagster"
@@ -106,35 +107,90 @@ class RunSummary:
     seconds: float
     published: str | None
     failures: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # which files/sheets were read, and what was left (提醒)
 
 
 def run_pipeline(job_name: str = "daily_refresh", *, out=None) -> RunSummary:
+    """Run one job in this process. Raises RunCollision at once when another run holds the warehouse."""
+    import uuid
+
     import dagster as dg
+
+    from pipelines.runlock import acquire, release
 
     settings = load_settings()
     use_instance_home(settings)
-    from pipelines.definitions import defs
+    run_id = str(uuid.uuid4())
+    acquire(settings.home, run_id)  # before loading the definitions: a second run stops at once
+    try:
+        from pipelines.definitions import defs
 
-    job = defs.resolve_job_def(job_name)
-    started = time.perf_counter()
-    PROGRESS_OUT[0] = out
-    with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False,
-                                        run_config={"loggers": {"progress": {}}})
-    failures = []
-    for ev in result.all_events:
-        if ev.event_type_value == "ASSET_CHECK_EVALUATION":
-            data = ev.event_specific_data
-            if not data.passed:
-                failures.append(data.asset_key.to_user_string())
-        elif ev.event_type_value == "STEP_FAILURE":
-            err = ev.event_specific_data.error
-            failures.append(f"{ev.step_key}: {err.message.strip() if err else ''}")
+        job = defs.resolve_job_def(job_name)
+        started = time.perf_counter()
+        PROGRESS_OUT[0] = out
+        with dg.DagsterInstance.get() as instance:
+            result = job.execute_in_process(instance=instance, raise_on_error=False, run_id=run_id,
+                                            run_config={"loggers": {"progress": {}}})
+    finally:
+        discard_build(settings, run_id)  # a run that did not publish leaves no build folder behind
+        release(settings.home, run_id)
+    failures = run_failures(result.all_events)
     published = None
     if result.success:
         serving = [v for v in WarehouseLayout(settings.home).versions() if v.is_serving]
         published = serving[0].name if serving else None
-    return RunSummary(result.run_id, result.success, time.perf_counter() - started, published, failures)
+    return RunSummary(result.run_id, result.success, time.perf_counter() - started, published, failures,
+                      run_notices(settings.home / "gate_results.duckdb", result.run_id))
+
+
+def discard_build(settings: Settings, run_id: str) -> None:
+    import shutil
+
+    shutil.rmtree(WarehouseLayout(settings.home).build_dir / run_id, ignore_errors=True)
+
+
+# ------------------------------------------------------------------------------------------------ failures
+def run_failures(events) -> list[str]:
+    """One Chinese line per failed gate or step of a run's events (from a result or the instance's log)."""
+    labels = _step_labels()
+    failures = []
+    for ev in events:
+        kind = ev.event_type_value
+        if kind == "ASSET_CHECK_EVALUATION":
+            data = ev.event_specific_data
+            if not data.passed:
+                failures.append(f"质量闸门未通过：{data.asset_key.to_user_string()}")
+        elif kind == "STEP_FAILURE":
+            failures.append(failure_line(labels.get(ev.step_key, ev.step_key), ev.event_specific_data.error))
+    return failures
+
+
+def failure_line(label: str, error) -> str:
+    """`步骤「采集 教务/…」失败：<cause>` — the cause is the innermost exception's own message, first line only
+    (a dg.Failure's description, a SourceDataError's sentence, else the exception type and message)."""
+    cause = error
+    while cause is not None and getattr(cause, "cause", None) is not None and _is_wrapper(cause):
+        cause = cause.cause
+    text = _error_text(cause) if cause is not None else "未知原因"
+    return f"步骤「{label}」失败：{text}"
+
+
+def _is_wrapper(err) -> bool:
+    """Dagster wraps a user exception in 'Error occurred while executing op …' / 'DagsterExecutionStepExecutionError'."""
+    return (err.cls_name or "").startswith("Dagster") or "Error occurred while" in (err.message or "")
+
+
+def _error_text(err) -> str:
+    message = (err.message or "").strip()
+    name = err.cls_name or ""
+    if message.startswith(f"{name}:"):  # 'Failure: …', 'RunCollision: …'
+        message = message[len(name) + 1:].strip()
+    elif "." in message.split(":", 1)[0] and ":" in message:  # 'sqlite3.OperationalError: …'
+        message = message.split(":", 1)[1].strip()
+    first = next((line for line in message.splitlines() if line.strip()), "")
+    if any("\u4e00" <= ch <= "\u9fff" for ch in first):
+        return first
+    return f"程序错误（{name}：{first}），请把这一行和 Dagster 运行日志交给平台管理员"
 
 
 # -------------------------------------------------------------------------------------------------- status
@@ -154,18 +210,9 @@ def status_text(settings: Settings | None = None) -> str:
     else:
         lines.append(f"当前对外服务的版本：{serving.name}（发布于 {serving.published_at:%Y-%m-%d %H:%M:%S}）")
         lines.append(f"可回滚的版本：{'、'.join(v.name for v in versions if not v.is_serving) or '无'}")
-        with _ro(layout.serving) as con:
-            fresh = con.execute(
-                "SELECT source_system, source_table, loaded_at, row_count, source_file "
-                "FROM raw._latest_batches ORDER BY source_system, source_table").fetchall()
-        lines.append("")
-        lines.append("各数据源最近一次加载（新鲜度）：")
-        from pipelines.ingest.errors import SYSTEM_ZH
-
-        for system, table, loaded_at, rows, file in fresh:
-            age = _age(loaded_at)
-            lines.append(f"  {SYSTEM_ZH.get(system, system)}·{table:<24} {loaded_at:%Y-%m-%d %H:%M}（{age}）"
-                         f" {rows:>9,} 行  {file}")
+        lines += freshness_lines(settings, serving)
+    last_run = last_run_lines(settings)
+    lines += last_run
     audit = settings.home / "gate_results.duckdb"
     if audit.exists():
         with _ro(audit) as con:
@@ -179,9 +226,14 @@ def status_text(settings: Settings | None = None) -> str:
                     "SELECT count(*) FROM audit.expectation_results WHERE run_id = ? AND severity = 'warning' "
                     "AND success = FALSE", [last[0]]).fetchone()[0]
                 lines.append("")
-                lines.append(f"最近一次检查（运行 {last[0]}，{last[1]:%Y-%m-%d %H:%M}）："
-                             f"{'全部阻断项通过' if not bad else f'{len(bad)} 张表未通过，本次未发布'}；"
+                run_failed = any("：失败，未发布" in line for line in last_run)
+                verdict = (f"{len(bad)} 张表未通过，本次未发布" if bad else
+                           "质量闸门的阻断项通过，但运行在其他步骤失败（见上），本次未发布" if run_failed else
+                           "全部阻断项通过")
+                lines.append(f"最近一次检查（运行 {last[0]}，{last[1]:%Y-%m-%d %H:%M}）：{verdict}；"
                              f"提醒类数据缺口 {gaps} 项")
+                for note in run_notices(audit, last[0]):
+                    lines.append(f"  提醒：{note}")
                 for _s, _t, report in bad:
                     lines.append("  " + (report or "").replace("\n", "\n  "))
     quarantine = settings.quarantine_dir
@@ -191,6 +243,70 @@ def status_text(settings: Settings | None = None) -> str:
             lines.append("")
             lines.append(f"隔离区：{quarantine}（最近：{folders[-1].name}，共 {len(folders)} 次）")
     return "\n".join(lines)
+
+
+def freshness_lines(settings: Settings, serving) -> list[str]:
+    """Per source table: when its served data was read, and whether newer data is held back (since when)."""
+    from datetime import UTC
+
+    from pipelines.freshness import BLOCKED, CURRENT, source_freshness, stale_summary
+    from pipelines.ingest.errors import SYSTEM_ZH
+
+    published_utc = serving.published_at.astimezone(UTC).replace(tzinfo=None)
+    with _ro(serving.path) as con:
+        rows = source_freshness(con, settings.home / "gate_results.duckdb", published_utc)
+    lines = ["", "各数据源当前发布的数据（新鲜度）："]
+    summary = stale_summary(rows)
+    if summary:
+        lines.append(f"  注意：{summary}")
+    for r in rows:
+        name = f"{SYSTEM_ZH.get(r['source_system'], r['source_system'])}·{r['source_table']}"
+        if r["data_as_of"] is None:
+            lines.append(f"  {name:<28} 从未加载")
+            continue
+        state = "" if r["status_zh"] == CURRENT else f"  【{r['status_zh']}"
+        if r["status_zh"] == BLOCKED:
+            state += f"，自 {r['blocked_since']:%Y-%m-%d %H:%M} 起：{r['blocked_reason'] or ''}"
+        lines.append(f"  {name:<28} {r['data_as_of']:%Y-%m-%d %H:%M}（{_age(r['data_as_of'])}）"
+                     f" {r['row_count'] or 0:>9,} 行  {r['source_file'] or ''}{state + '】' if state else ''}")
+    return lines
+
+
+def last_run_lines(settings: Settings) -> list[str]:
+    """The newest Dagster run (CLI, schedule or sensor) with its outcome and, when it failed, each cause in one
+    Chinese line — a failed run is never summarised by its gate results alone."""
+    from pipelines.runlock import held_by_other
+
+    lines = []
+    lock = held_by_other(settings.home)
+    if lock is not None:
+        lines += ["", f"{lock.message}。"]
+    dagster_home = settings.home / DAGSTER_DIR
+    if not (dagster_home / "dagster.yaml").exists():
+        return lines
+    try:
+        import dagster as dg
+
+        os.environ.setdefault("DAGSTER_HOME", str(dagster_home))
+        with dg.DagsterInstance.get() as instance:
+            runs = instance.get_runs(limit=1)
+            if not runs:
+                return lines
+            run = runs[0]
+            record = instance.get_run_record_by_id(run.run_id)
+            when = record.create_timestamp.astimezone().strftime("%Y-%m-%d %H:%M") if record else ""
+            status = run.status.value
+            if status == "SUCCESS":
+                lines += ["", f"最近一次运行（{run.run_id}，{when}，作业 {run.job_name}）：成功"]
+            elif run.is_finished:
+                causes = run_failures(e.dagster_event for e in instance.all_logs(run.run_id) if e.dagster_event)
+                lines += ["", f"最近一次运行（{run.run_id}，{when}，作业 {run.job_name}）：失败，未发布"]
+                lines += [f"  - {c}" for c in causes] or ["  - 原因未记录（见 Dagster 界面中的运行日志）"]
+            else:
+                lines += ["", f"最近一次运行（{run.run_id}，{when}，作业 {run.job_name}）：进行中（{status}）"]
+    except Exception as exc:  # noqa: BLE001 - status must always print what it can
+        lines += ["", f"（无法读取运行记录：{exc}）"]
+    return lines
 
 
 def _age(ts) -> str:

@@ -54,6 +54,11 @@ def drop_folder_state() -> dict[str, list[int]]:
 @dg.sensor(job=daily_refresh, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.STOPPED,
            description="导出目录中出现新的或更新的文件时启动采集")
 def drop_folder_sensor(context: dg.SensorEvaluationContext):
+    from pipelines.runlock import held_by_other
+
+    running = held_by_other(load_settings().home)
+    if running is not None:  # cursor unchanged: the files are looked at again once that run has ended
+        return dg.SkipReason(f"{running.message}，结束后再检查导出目录")
     state = drop_folder_state()
     cursor = json.loads(context.cursor) if context.cursor else {}
     changed = sorted(p for p, v in state.items() if cursor.get(p) != v)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime, timedelta
 
 import duckdb
@@ -105,3 +106,46 @@ def test_keeps_last_versions_and_rolls_back(tmp_path):
     # publishing again serves the new build and prunes down to `keep`
     publish(layout, _build_with(layout, "r5", 5), keep=1, now=T0 + timedelta(days=9))
     assert [v.name.split("_")[1] for v in layout.versions()] == ["r5"]
+
+
+def _entries(layout: WarehouseLayout) -> set[str]:
+    return {str(p.relative_to(layout.root)) for p in layout.root.rglob("*")}
+
+
+def test_rollback_to_the_version_already_served_leaves_no_stray_link(tmp_path):
+    layout = WarehouseLayout(tmp_path)
+    publish(layout, _build_with(layout, "r1", 1), now=T0)
+    publish(layout, _build_with(layout, "r2", 2), now=T0 + timedelta(1))
+    before = _entries(layout)
+    served = next(v for v in layout.versions() if v.is_serving)
+    for _ in range(3):
+        rollback(layout, served.name)
+    assert _entries(layout) == before, "each rollback to the served version left a file behind"
+    assert layout.serving.stat().st_nlink == 2  # the version file and serving.duckdb, nothing else
+    rollback(layout)
+    assert _serving_value(layout) == 1 and _entries(layout) == before
+
+
+def test_a_published_build_folder_is_removed_and_nothing_stray_remains(tmp_path):
+    layout = WarehouseLayout(tmp_path)
+    publish(layout, _build_with(layout, "r1", 1), now=T0)
+    assert list(layout.build_dir.iterdir()) == []
+    assert sorted(_entries(layout)) == ["build", "serving.duckdb", "versions", "versions/20260901T080000_r1",
+                                        "versions/20260901T080000_r1/serving.duckdb"]
+
+
+def test_views_of_the_served_file_open_from_a_copy_in_another_folder(tmp_path):
+    """dbt qualifies view bodies with the build file's catalog: the build must be named like the served file."""
+    layout = WarehouseLayout(tmp_path / "wh")
+    build = _build_with(layout, "r1", 7)
+    con = duckdb.connect(str(build))
+    catalog = con.execute("select current_database()").fetchone()[0]
+    con.execute(f"create view marts.answer_view as select v from {catalog}.marts.answer")  # as dbt writes it
+    con.close()
+    publish(layout, build, now=T0)
+    elsewhere = tmp_path / "analyst" / "serving.duckdb"
+    elsewhere.parent.mkdir()
+    shutil.copyfile(layout.serving, elsewhere)
+    for path in (layout.serving, elsewhere):
+        with duckdb.connect(str(path), read_only=True) as ro:
+            assert ro.execute("select v from marts.answer_view").fetchone()[0] == 7

@@ -12,6 +12,7 @@ from pipelines.assets.dbt import DBT_ASSETS
 from pipelines.assets.ingest import RAW_KEYS
 from pipelines.publish import publish
 from pipelines.resources import WarehouseResource
+from pipelines.runlock import release
 
 AUDIT_TABLES = ["expectation_results", "validation_runs"]
 PUBLISHED_MODELS = ["indicators.fct_indicator_values", "warnings.fct_warnings", "warnings.fct_student_warnings",
@@ -28,6 +29,17 @@ def copy_audit(build: str, audit_db: str) -> None:
         con.execute("CHECKPOINT")
 
 
+def write_freshness(build, audit_db) -> None:
+    """audit.source_freshness: per source table, when its served data was read and whether it is held back."""
+    from datetime import UTC, datetime
+
+    from pipelines.freshness import write_freshness_table
+
+    with duckdb.connect(str(build)) as con:
+        write_freshness_table(con, audit_db, datetime.now(UTC).replace(tzinfo=None))
+        con.execute("CHECKPOINT")
+
+
 @dg.asset(key=["serving", "warehouse"], deps=[*RAW_KEYS, *DBT_ASSETS], group_name="publish",
           description="发布：把本次构建的仓库原子替换为对外服务的 serving.duckdb（保留最近若干版本，可回滚）",
           pool="warehouse_writer", kinds={"duckdb"})
@@ -36,7 +48,9 @@ def serving_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     build = warehouse.build_file(context.run.run_id)
     if warehouse.audit_db.exists():
         copy_audit(str(build), str(warehouse.audit_db))
+    write_freshness(build, warehouse.audit_db)
     required = [f"raw.{k.path[1]}" for k in RAW_KEYS] + (PUBLISHED_MODELS if DBT_ASSETS else [])
     version = publish(layout, build, keep=settings.keep_versions, required_tables=required)
+    release(settings.home, context.run.run_id)  # a scheduled run frees the warehouse as soon as it is served
     context.log.info(f"已发布版本 {version.name} → {layout.serving}")
     return dg.MaterializeResult(metadata={"版本": version.name, "文件": str(layout.serving)})

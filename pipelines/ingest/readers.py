@@ -50,6 +50,9 @@ import pandas as pd
 from pipelines.ingest.errors import WARNING, Problem, SourceDataError, display_name
 
 ROW_COLUMN = "_source_row"
+# The csv module refuses fields over 131,072 characters by default; a pasted 简介 or a whole document in one cell
+# is still text, and a clerk must get a data message about it, not a crash. (Raised process-wide, once.)
+csv.field_size_limit(2**31 - 1)
 
 # ---------------------------------------------------------------------------------------------------------
 # encodings
@@ -599,6 +602,48 @@ def _header_depth(rows: list[list[Any]], header_idx: int, merges: list[tuple[int
     return depth
 
 
+def sheet_key(name: str) -> str:
+    """A sheet name without what a hand edit changes unnoticed: spaces, full-width forms, punctuation, case."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", name)
+    return "".join(ch for ch in text if not ch.isspace() and not unicodedata.category(ch).startswith("P")).lower()
+
+
+def pick_sheet(wb, sheet: str, file: str | None):
+    """The worksheet to read for the expected name `sheet`, and the notes on how it was found.
+
+    Decisions (docs/source_formats.md 「工作表名称与隐藏工作表」): a hidden sheet is never read. The visible sheet
+    of that name is read; one whose name differs only in spaces, full-width characters or punctuation is
+    read too, with a 提醒. A hidden sheet with the expected name next to a visible match is a 提醒 (not read);
+    a hidden match with no visible one is refused (阻断): the clerk must unhide it or delete it."""
+    key = sheet_key(sheet)
+    visible = [w for w in wb.worksheets if w.sheet_state == "visible"]
+    hidden = [w for w in wb.worksheets if w.sheet_state != "visible" and sheet_key(w.title) == key]
+    exact = [w for w in visible if w.title == sheet]
+    near = exact or [w for w in visible if sheet_key(w.title) == key]
+    if len(near) > 1:
+        raise SourceDataError(f"有 {len(near)} 个工作表都像「{sheet}」：{'、'.join(f'「{w.title}」' for w in near)}，"
+                              "无法确定读哪一个；请删除或改名多余的工作表", file=file, rule="sheet_ambiguous")
+    notes = []
+    if not near:
+        if hidden:
+            raise SourceDataError(f"工作表「{hidden[0].title}」被隐藏，隐藏的工作表不会被读取；如果它是要提交的数据，"
+                                  "请在 Excel/WPS 中取消隐藏后重新提交，否则请删除它", file=file,
+                                  sheet=hidden[0].title, rule="sheet_hidden")
+        shown = "、".join(w.title for w in visible)
+        raise SourceDataError(f"没有名为「{sheet}」的工作表（现有：{shown}）", file=file, rule="sheet_missing")
+    ws = near[0]
+    if ws.title != sheet:
+        notes.append(Problem(f"工作表名「{ws.title}」与标准名「{sheet}」只差空格、全角字符或标点，已按同一张表读取；"
+                             "请在下次导出时改回标准名", file=file, sheet=ws.title, rule="sheet_renamed",
+                             severity=WARNING))
+    for h in hidden:
+        notes.append(Problem(f"隐藏的工作表「{h.title}」未读取（读取的是可见的「{ws.title}」）；请删除不用的隐藏工作表",
+                             file=file, sheet=h.title, rule="sheet_hidden", severity=WARNING))
+    return ws, notes
+
+
 def read_xlsx_export(path: str | Path, sheet: str | int | None = None, header_rows: int | str = "auto",
                      title_rows: int | str = "auto", *, drop_total_rows: bool = True,
                      fill_merged: bool = True, file_label: str | None = None) -> pd.DataFrame:
@@ -611,18 +656,17 @@ def read_xlsx_export(path: str | Path, sheet: str | int | None = None, header_ro
     wb = _open_workbook(path, file)
     try:
         names = wb.sheetnames
+        sheet_problems: list[Problem] = []
         if sheet is None:
-            ws = wb[names[0]]
+            visible = [w for w in wb.worksheets if w.sheet_state == "visible"] or wb.worksheets
+            ws = visible[0]
         elif isinstance(sheet, int):
             if not 0 <= sheet < len(names):
                 raise SourceDataError(f"没有第 {sheet + 1} 个工作表（共 {len(names)} 个：{'、'.join(names)}）",
                                       file=file, rule="sheet_missing")
             ws = wb[names[sheet]]
         else:
-            if sheet not in names:
-                raise SourceDataError(f"没有名为「{sheet}」的工作表（现有：{'、'.join(names)}）", file=file,
-                                      rule="sheet_missing")
-            ws = wb[sheet]
+            ws, sheet_problems = pick_sheet(wb, sheet, file)
         sheet_name = ws.title
         ws.reset_dimensions()  # some exporters write a wrong <dimension>; read every row that exists
         rows = [[cell_text(v) for v in r] for r in ws.iter_rows(values_only=True)]
@@ -659,7 +703,7 @@ def read_xlsx_export(path: str | Path, sheet: str | int | None = None, header_ro
             for r in range(r1, min(r2, first_data + len(data)) + 1):
                 for c in range(c1, min(c2, width) + 1):
                     data[r - first_data - 1][c - 1] = value
-    problems: list[Problem] = []
+    problems: list[Problem] = list(sheet_problems)
     df, dropped = _shape(data, row_numbers, header_names, file=file, sheet=sheet_name,
                          drop_total_rows=drop_total_rows, problems=problems)
     df.attrs.update(source_file=file, sheet=sheet_name, encoding=None, title_lines=title_lines,

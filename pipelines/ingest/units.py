@@ -38,6 +38,7 @@ from pipelines.ingest.extract import (
     source_paths,
     split_source,
 )
+from pipelines.ingest.notices import store_notices
 from pipelines.ingest.raw_store import FILE_COLUMN, BatchResult, load_batch, qident, raw_table_name
 
 
@@ -172,7 +173,8 @@ def _files_at_fault(unit: SourceUnit, outcome: UnitOutcome, extracts: dict[str, 
     for key, t in outcome.tables.items():
         if t.read_error is not None:
             paths = extracts[key].paths if key in extracts else source_paths(t.table, settings)
-            files += [p for p in paths if p.exists()]
+            named = {p.file for p in t.read_error.problems}  # e.g. the one workbook whose 采集学年 is wrong
+            files += [p for p in ([p for p in paths if display_name(p) in named] or paths) if p.exists()]
         for r in t.results:
             if r.blocking_failed and r.source_file in by_label:
                 files.append(by_label[r.source_file])
@@ -197,6 +199,7 @@ def ingest_unit(con: duckdb.DuckDBPyConnection, unit: SourceUnit, settings: Sett
             to.read_error = exc
             continue
         extracts[t.key] = ext
+        store_notices(audit_db, ext, run_id)
         to.rows = len(ext.frame)
         to.results = _validate(ext, con, run_id)
     for to in outcome.tables.values():

@@ -355,7 +355,31 @@ def _collection(wb: Workbook, ctx: Ctx) -> None:
     sw.table([Col("源系统"), Col("源表"), Col("检查规则", 26), Col("字段"), Col("性质"), Col("问题行数"),
               Col("问题比例"), Col("说明", 20)], gap_rows, name="collection_gaps",
              empty_text="最近一次检查没有未通过的检查项")
+    _freshness_section(sw, ctx)
     ctx.finish(sw, landscape=True)
+
+
+def _freshness_section(sw: SheetWriter, ctx: Ctx) -> None:
+    """（四）数据新鲜度: which sources are held back by the gate and since when (pipelines/freshness.py). Read live
+    from the gate results next to the served file when they are there, else from audit.source_freshness."""
+    from pipelines.freshness import BLOCKED, CURRENT, freshness_for_report, stale_summary
+    from pipelines.ingest.errors import SYSTEM_ZH
+
+    rows = freshness_for_report(ctx.w.con, ctx.w.path)
+    sw.heading("（四）数据新鲜度（被拦截的数据源）")
+    summary = stale_summary(rows)
+    sw.paragraph(("注意：" + summary + "本报告中这些来源的数字是其上次通过检查时的数据，不是最新提交的数据。")
+                 if summary else "各数据源当前发布的数据均为最近一次通过质量闸门的数据，没有被拦截的数据源。")
+
+    def t(ts):
+        return (ts + BEIJING).strftime("%Y-%m-%d %H:%M") if ts else "—"
+    held = [r for r in rows if r["status_zh"] not in (CURRENT,)]
+    sw.table([Col("源系统", 10), Col("源表", 22), Col("状态", 9), Col("发布数据读取于（北京）", 18),
+              Col("最近检查（北京）", 16), Col("被拦截自（北京）", 16), Col("原因", 40)],
+             [(SYSTEM_ZH.get(r["source_system"], r["source_system"]), r["table_zh"], r["status_zh"], t(r["data_as_of"]),
+               t(r["last_attempt_at"]), t(r["blocked_since"]) if r["status_zh"] == BLOCKED else "—",
+               r["blocked_reason"] or "") for r in held],
+             name="collection_freshness", empty_text="没有被拦截或待发布的数据源")
 
 
 # ---------------------------------------------------------------------- school indicator tables (shared)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from pipelines.simulator.source_faults import SOURCE_FAULT_KINDS, inject_source_fault
+
 STUDENT_CSV = Path("xuegong/学生学籍.csv")
 ROSTER_XLSX = Path("renshi/教职工名册.xlsx")
 ADMISSION_CSV = Path("xuegong/招生.csv")
@@ -30,6 +32,7 @@ FAULT_KINDS: dict[str, str] = {
     "out_of_range": "教务库成绩出现 135 分和 -5 分，考勤学时出现负数",
     "orphan_fk": "学生学籍.csv 中 5 名学生的专业代码在教务专业表中不存在（999901 等）",
 }
+FAULT_KINDS.update(SOURCE_FAULT_KINDS)  # file-level faults of a real delivery (source_faults.py)
 
 
 @dataclass
@@ -58,6 +61,11 @@ def inject_fault(kind: str, src_dir: Path, out_dir: Path, seed: int = 0) -> Faul
         raise ValueError(f"未知的错误类型 {kind!r}，可选：{'、'.join(FAULT_KINDS)}")
     src_dir, out_dir = Path(src_dir), Path(out_dir)
     rng = np.random.default_rng([seed, 99])
+    if kind in SOURCE_FAULT_KINDS:
+        if out_dir.resolve() != src_dir.resolve():
+            shutil.copytree(src_dir, out_dir, dirs_exist_ok=True)
+        path, details = inject_source_fault(kind, out_dir)
+        return FaultResult(kind, path, f"已写出带错误的副本 {path}：{FAULT_KINDS[kind]}。", details)
     rel = {"truncated_xlsx": ROSTER_XLSX, "empty_file": ADMISSION_CSV, "header_only": EMPLOYMENT_CSV,
            "out_of_range": JIAOWU_DB}.get(kind, STUDENT_CSV)
     src, dst = src_dir / rel, out_dir / rel

@@ -127,6 +127,26 @@ def test_second_run_of_unchanged_sources_adds_no_batch_and_publishes_same_tables
             assert diff == (0,), t
 
 
+def test_every_table_and_view_of_a_copied_serving_file_opens_read_only(published, tmp_path):
+    """An analyst copies serving.duckdb anywhere: views must not name the run's build catalog."""
+    home, summary, _ = published
+    assert summary.success, summary.failures
+    copy = tmp_path / "analyst" / "serving.duckdb"
+    copy.parent.mkdir()
+    shutil.copyfile(home / "serving.duckdb", copy)
+    with duckdb.connect(str(copy), read_only=True) as con:
+        objects = con.execute("SELECT table_schema, table_name, table_type FROM information_schema.tables "
+                              "ORDER BY 1, 2").fetchall()
+        failed = []
+        for schema, name, _kind in objects:
+            try:
+                con.execute(f'SELECT * FROM "{schema}"."{name}" LIMIT 1').fetchall()
+            except duckdb.Error as exc:
+                failed.append(f"{schema}.{name}: {str(exc).splitlines()[0]}")
+    assert sum(k == "VIEW" for *_, k in objects) >= 10 and not failed, failed
+    assert ("audit", "source_freshness", "BASE TABLE") in objects
+
+
 @pytest.mark.parametrize("kind", sorted(FAULT_FILES))
 def test_bad_input_is_reported_quarantined_and_serving_unchanged(published, tmp_path, env, kind):
     home, _, _ = published
@@ -145,6 +165,7 @@ def test_bad_input_is_reported_quarantined_and_serving_unchanged(published, tmp_
 
     assert not summary.success
     assert layout.serving.stat().st_ino == serving_inode  # the very same file is still served
+    assert not any((copy / "build").rglob("*")) and not (copy / "run.lock").exists()  # nothing stray left
     assert [v.name for v in layout.versions() if v.is_serving] == serving_before
     asset, file = FAULT_FILES[kind]
     bad_name = Path(fault.path).name
@@ -202,7 +223,8 @@ def test_killed_run_leaves_serving_readable_and_next_run_matches(published, tmp_
     summary2, _ = _run()
     assert summary2.success
     assert _table_counts(WarehouseLayout(copy).serving) == _table_counts(WarehouseLayout(clean).serving)
-    assert not any((copy / "build").glob("*.duckdb"))  # the killed run's build file was cleared
+    assert not any((copy / "build").rglob("*.duckdb"))  # the killed run's build folder was cleared
+    assert not (copy / "run.lock").exists()  # the killed run's lock was stale, taken over and released
 
 
 def test_unreachable_database_is_retried_then_fails_with_a_clear_message(published, tmp_path, env, monkeypatch):

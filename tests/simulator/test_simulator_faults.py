@@ -105,3 +105,56 @@ def test_orphan_fk(broken):
 def test_unknown_kind_is_refused(college_s, tmp_path):
     with pytest.raises(ValueError, match="未知的错误类型"):
         inject_fault("nonsense", college_s[0], tmp_path)
+
+
+# ---- file-level kinds (pipelines/simulator/source_faults.py); the ingestion's answers: tests/faults
+def test_dated_copy(broken):
+    src, r = broken("dated_copy")
+    old = r.path.with_name("学生学籍.csv")
+    assert r.path.name == "学生学籍_20250901.csv" and old.read_bytes() == (src / "xuegong/学生学籍.csv").read_bytes()
+    assert len(_rows(r.path)) == len(_rows(old)) - 3
+    assert old.stat().st_mtime < r.path.stat().st_mtime
+
+
+def _platform_sheets(path):
+    wb = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return {ws.title: ws.sheet_state for ws in wb.worksheets}
+    finally:
+        wb.close()
+
+
+def test_sheet_name_spaces(broken):
+    _src, r = broken("sheet_name_spaces")
+    sheets = _platform_sheets(r.path)
+    assert "A6-1  校内专任教师 " in sheets and "A6-1 校内专任教师" not in sheets
+
+
+def test_year_mismatch(broken):
+    _src, r = broken("year_mismatch")
+    ws = openpyxl.load_workbook(r.path, read_only=True)["A1 院校基本信息"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[1][rows[0].index("采集学年")] == r.details["sheet_year"] != r.details["name_year"]
+    assert r.details["name_year"] in r.path.name
+
+
+def test_hidden_sheet(broken):
+    _src, r = broken("hidden_sheet")
+    assert _platform_sheets(r.path) | {} == {**_platform_sheets(r.path), "A7-6-1 招生": "hidden",
+                                              "A7-6-1招生": "visible"}
+
+
+def test_jiaowu_missing_table(broken):
+    _src, r = broken("jiaowu_missing_table")
+    con = sqlite3.connect(r.path)
+    tables = {t for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    con.close()
+    assert "course" not in tables and "score" in tables
+
+
+def test_jiaowu_corrupt(broken):
+    _src, r = broken("jiaowu_corrupt")
+    con = sqlite3.connect(r.path)
+    with pytest.raises(sqlite3.DatabaseError, match="not a database"):
+        con.execute("SELECT count(*) FROM course").fetchall()
+    con.close()

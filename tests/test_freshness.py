@@ -1,0 +1,64 @@
+"""Stale data is visible: a blocked source is named with the time it was first blocked, never shown as current."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import duckdb
+import pandas as pd
+
+from pipelines.freshness import source_freshness, stale_summary, write_freshness_table
+from pipelines.gate import results_store
+from pipelines.ingest.raw_store import load_batch
+
+T0 = datetime(2026, 9, 1, 0, 0)
+
+
+def _check(con, system, table, at, blocked, report=""):
+    con.execute("INSERT INTO audit.validation_runs VALUES ('r', ?, ?, ?, 'f', NULL, NULL, 's', 1, ?, 1, ?, 0, 0, 0, ?)",
+                [at, system, table, blocked, int(blocked), report])
+
+
+def test_blocked_pending_current_and_never_loaded_sources(tmp_path):
+    serving, audit = tmp_path / "serving.duckdb", tmp_path / "gate_results.duckdb"
+    with duckdb.connect(str(serving)) as con:
+        for table in ("student", "admission"):
+            load_batch(con, pd.DataFrame({"a": ["1"]}), source_system="xuegong", source_table=table,
+                       source_file=f"学工/{table}.csv", content_hash=table, loaded_at=T0)
+    published = T0 + timedelta(minutes=5)
+    with duckdb.connect(str(audit)) as con:
+        results_store.ensure_tables(con)
+        _check(con, "xuegong", "student", T0, False)
+        _check(con, "xuegong", "student", T0 + timedelta(days=1), True, "学生学籍：第 3 行「学号」重复\n…")
+        _check(con, "xuegong", "student", T0 + timedelta(days=2), True, "学生学籍：第 4 行「学号」重复")
+        _check(con, "xuegong", "admission", T0, False)
+        _check(con, "xuegong", "admission", T0 + timedelta(days=2), False)  # passed, but the run did not publish
+    with duckdb.connect(str(serving)) as con:
+        rows = {r["source_table"]: r for r in source_freshness(con, audit, published)
+                if r["source_system"] == "xuegong"}
+        write_freshness_table(con, audit, published)
+        stored = con.execute("SELECT status_zh, blocked_since FROM audit.source_freshness "
+                             "WHERE source_table = 'student'").fetchone()
+    student = rows["student"]
+    assert (student["status_zh"], student["blocked_since"], student["data_as_of"]) == ("被拦截", T0 + timedelta(days=1), T0)
+    assert student["blocked_reason"] == "学生学籍：第 4 行「学号」重复"
+    assert rows["admission"]["status_zh"] == "待发布"
+    assert rows["employment"]["status_zh"] == "从未加载"
+    assert stored == ("被拦截", T0 + timedelta(days=1))
+    summary = stale_summary(list(rows.values()))
+    assert summary.startswith("1 张源表自 2026-09-02 08:00 起未通过质量闸门（学工·学生学籍）") and "1 张源表已有通过" in summary
+
+
+def test_a_pass_after_the_block_makes_the_source_current_again(tmp_path):
+    serving, audit = tmp_path / "serving.duckdb", tmp_path / "gate_results.duckdb"
+    with duckdb.connect(str(serving)) as con:
+        load_batch(con, pd.DataFrame({"a": ["1"]}), source_system="xuegong", source_table="student",
+                   source_file="学工/学生学籍.csv", content_hash="x", loaded_at=T0 + timedelta(days=3))
+    with duckdb.connect(str(audit)) as con:
+        results_store.ensure_tables(con)
+        _check(con, "xuegong", "student", T0 + timedelta(days=1), True, "坏")
+        _check(con, "xuegong", "student", T0 + timedelta(days=3), False)
+    with duckdb.connect(str(serving)) as con:
+        [row] = [r for r in source_freshness(con, audit, T0 + timedelta(days=3, minutes=5))
+                 if r["source_table"] == "student"]
+    assert row["status_zh"] == "当前" and row["blocked_since"] is None
