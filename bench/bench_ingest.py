@@ -18,12 +18,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipelines.ingest.normalize import (  # noqa: E402
-    clean_text_series,
-    parse_date_series,
-    parse_number_series,
-    validate_id_card_series,
-)
+from pipelines.ingest.cleaning import ColumnSpec, clean_frame  # noqa: E402
+from pipelines.ingest.normalize import validate_id_card_series  # noqa: E402
 from pipelines.ingest.raw_store import load_batch  # noqa: E402
 from pipelines.ingest.readers import read_csv_export, read_xlsx_export  # noqa: E402
 
@@ -68,9 +64,12 @@ def main(csv_rows: int = 500_000, xlsx_rows: int = 50_000, raw_rows: int = 1_000
     print(f"CSV {path.stat().st_size / 1e6:.1f} MB GBK")
     out, enc = timed("read_csv_export (GBK, detect + parse)", csv_rows, lambda: read_csv_export(path))
     assert enc == "gbk" and len(out) == csv_rows
-    timed("clean_text_series (姓名)", csv_rows, lambda: clean_text_series(out["姓名"]))
-    timed("parse_date_series (入学日期, 4 formats)", csv_rows, lambda: parse_date_series(out["入学日期"]))
-    timed("parse_number_series (奖学金)", csv_rows, lambda: parse_number_series(out["奖学金"]))
+    timed("clean_text (姓名, SQL macros)", csv_rows,
+          lambda: clean_frame(out, [ColumnSpec("姓名", "姓名", "str", None, True)]))
+    timed("clean_date (入学日期, 4 formats, SQL macros)", csv_rows,
+          lambda: clean_frame(out, [ColumnSpec("入学日期", "入学日期", "date", None, True)]))
+    timed("clean_decimal (奖学金, SQL macros)", csv_rows,
+          lambda: clean_frame(out, [ColumnSpec("奖学金", "奖学金", "decimal", "元", True)]))
     timed("validate_id_card_series (身份证号)", csv_rows, lambda: validate_id_card_series(out["身份证号"]))
 
     xdf = student_frame(xlsx_rows, rng)

@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from pipelines.config import REPO_ROOT
+from pipelines.ingest.cleaning import column_specs
 from pipelines.ingest.contract import TableContract, load_contract
 
 DBT_DIR = REPO_ROOT / "dbt_project"
@@ -158,8 +159,10 @@ def render_sources_yml(contract: dict[str, TableContract]) -> str:
         lines += [f"      - name: {t.system}__{t.table}",
                   f"        description: {_q(f'{SYSTEM_ZH[t.system]}·{t.table_zh}（{t.source}）')}",
                   "        columns:"]
+        units = {spec.id: spec.unit for spec in column_specs(t)}
         for c in t.columns:
-            meta = f"{{type: {c.type}, pk: {str(c.primary_key).lower()}, required: {str(c.required).lower()}}}"
+            unit = f", unit: {_q(units[c.id])}" if units.get(c.id) else ""
+            meta = f"{{type: {c.type}, pk: {str(c.primary_key).lower()}, required: {str(c.required).lower()}{unit}}}"
             lines += [f"          - name: {c.id}", f"            description: {_q(c.label)}",
                       f"            meta: {meta}"]
     return "\n".join(lines) + "\n"

@@ -4,7 +4,8 @@
   seeds/source_columns.csv by `python -m pipelines.dbt_build --write-yml`).
 
   - only the latest loaded batch of raw.<system>__<table> (join raw._latest_batches);
-  - every column typed and cleaned by its contract type (macros/cleaning.sql);
+  - every column typed and cleaned by its contract type and unit (meta `type`, `unit`) with the SQL macros of
+    pipelines/ingest/cleaning.sql — the ones the gate checked the batch with (macros/cleaning.sql dispatches);
   - columns in `mask` (身份证号) leave as <col minus _no>_masked, never in clear;
   - deduplicated on the primary key (cleaned), keeping the last source row;
   - 状态数据平台 tables: `academic_year` (采集学年) for every row — the A1 sheet's 采集学年 of the same workbook
@@ -31,10 +32,10 @@ select 1 as _parsing
 {%- for cname, c in node.columns.items() -%}
   {%- if not cname.startswith('_') -%}
     {%- set ctype = c.meta.get('type', 'str') -%}
-    {%- set expr = typed_column(ctype, 't.' ~ adapter.quote(cname)) if cname in have else 'null' -%}
+    {%- set expr = typed_column(ctype, 't.' ~ adapter.quote(cname), c.meta.get('unit')) if cname in have else 'null' -%}
     {%- if cname in mask -%}
       {%- set out = cname[:-3] ~ '_masked' if cname.endswith('_no') else cname ~ '_masked' -%}
-      {%- set expr = mask_id_card('t.' ~ adapter.quote(cname)) if cname in have else 'null' -%}
+      {%- set expr = 'mask_id_card(t.' ~ adapter.quote(cname) ~ ')' if cname in have else 'null' -%}
       {%- do cols.append((expr, 'varchar', out)) -%}
     {%- else -%}
       {%- do cols.append((expr, sql_type(ctype), rename.get(cname, cname))) -%}
@@ -68,7 +69,7 @@ where false
 {%- if is_platform and not has_year_column and a1_rel is not none %}
 with workbook_year as (
     -- 采集学年 of each workbook, from its A1 sheet (same latest batch of A1)
-    select a._source_file, max({{ clean_text('a.academic_year') }}) as academic_year
+    select a._source_file, max(clean_text(a.academic_year)) as academic_year
     from {{ a1 }} as a
     join {{ latest }} as ab on a._batch_id = ab.batch_id
     group by a._source_file

@@ -29,7 +29,16 @@ from pathlib import Path
 import yaml
 
 from pipelines.config import REPO_ROOT
-from pipelines.gate.runner import BLOCKING, EXPECTATIONS_DIR, GX_SEVERITY, SEVERITY_ZH, SYSTEM_ZH, param_name
+from pipelines.gate.runner import (
+    BLOCKING,
+    EXPECTATIONS_DIR,
+    GX_SEVERITY,
+    READABLE,
+    SEVERITY_ZH,
+    SYSTEM_ZH,
+    param_name,
+)
+from pipelines.ingest.cleaning import column_unit, unit_rules
 from pipelines.ingest.extract import STACKED_SYSTEMS
 from pipelines.ingest.raw_store import FILE_COLUMN
 
@@ -72,6 +81,14 @@ def read_contract(path: Path = CONTRACT) -> dict[str, Table]:
                    [Column(c.id, c.label, c.type, c.required, c.primary_key) for c in t.columns])
         for key, t in load_contract(path).items()
     }
+
+
+def _readable_rule(zh: str, kind: str, unit: str | None) -> str:
+    unit_zh = {"%": "%", "ratio": "比例，0–1"}.get(unit or "", unit)
+    suffix = f"（单位：{unit_zh}）" if unit_zh else ""
+    return {"int": f"{zh}应为整数{suffix}", "decimal": f"{zh}应为数字{suffix}",
+            "date": f"{zh}应为日期（如 2023-09-01、2023年9月1日）", "bool": f"{zh}应为“是”或“否”"}.get(
+        kind, f"{zh}不能是 Excel 错误值" + ("或占位文字" if kind == "code" else ""))
 
 
 def _exp(etype: str, kwargs: dict, severity: str, rule_zh: str, **meta) -> dict:
@@ -163,6 +180,15 @@ def build_suite(t: Table, rules: dict, contract: dict[str, Table]) -> dict:
     elif len(pks) > 1:
         exps.append(_exp("expect_compound_columns_to_be_unique", {"column_list": [c.id for c in pks]},
                          BLOCKING, f"{'、'.join(c.zh for c in pks)}的组合不能重复"))
+    # 2b. part ≤ whole within a row (报到 ≤ 录取, 就业 ≤ 毕业 …): rules.yml tables.<t>.part_of
+    for pair in trules.get("part_of") or []:
+        whole, part = t.col(pair["whole"]), t.col(pair["part"])
+        if whole is None or part is None:
+            raise ValueError(f"rules.yml: {t.key} part_of {pair} names a column not in the contract")
+        exps.append(_exp("expect_column_pair_values_a_to_be_greater_than_b",
+                         {"column_A": whole.id, "column_B": part.id, "or_equal": True,
+                          "ignore_row_if": "either_value_is_missing"},
+                         pair.get("severity", BLOCKING), pair.get("rule_zh") or f"{part.zh}不能大于{whole.zh}"))
     for keys in trules.get("compound_unique") or []:
         cols = [t.col(k) for k in keys]
         if None in cols:
@@ -175,6 +201,15 @@ def build_suite(t: Table, rules: dict, contract: dict[str, Table]) -> dict:
         if sev:
             exps.append(_exp("expect_column_values_to_not_be_null", {"column": col.id}, sev,
                              f"{col.zh}不能为空" if sev == BLOCKING else f"{col.zh}应填写（缺失记为数据缺口，不阻断）"))
+    # 3b. every value must be readable as its column's type (the SQL cleaning macros decide, pipelines/ingest/
+    #     cleaning.sql): a non-empty cell that cleans to NULL is reported with the cell as written — required
+    #     column → blocking, optional → warning. Run by the gate itself (meta.engine = sql), not by GX.
+    units = {c.id: column_unit(c.zh, c.type.split("(")[0], unit_rules(rules)) for c in t.columns}
+    for col in t.columns:
+        kind = col.type.split("(")[0]
+        exps.append(_exp(READABLE, {"column": col.id, "type": kind, "unit": units[col.id]},
+                         BLOCKING if col.required else "warning", _readable_rule(col.zh, kind, units[col.id]),
+                         engine="sql"))
     # 4. per-column rules: by Chinese label (any table), by column id (any table), then the table's own
     label_rules = [(re.compile(r["match"]), r.get("checks") or []) for r in rules.get("by_label") or []]
     seen: set[str] = set()
@@ -199,6 +234,7 @@ def build_suite(t: Table, rules: dict, contract: dict[str, Table]) -> dict:
             "column_labels": {c.id: c.zh for c in t.columns}
             | ({FILE_COLUMN: "采集表文件"} if t.system in STACKED_SYSTEMS else {}),
             "column_types": {c.id: c.type for c in t.columns},
+            "column_units": {c.id: u for c in t.columns if (u := units[c.id])},
             "generated_by": GENERATOR,
         },
         "notes": "由 pipelines/gate/generate_suites.py 根据 seeds/source_columns.csv 与 expectations/rules.yml "

@@ -6,8 +6,14 @@
     if result.blocking_failed: ...            # do not publish; quarantine the file
     print(result.report_zh())
 
-`df` is the NORMALISED DataFrame (trailing spaces, full-width digits, case already cleaned by ingestion)
-carrying `_source_row`: the row number the user sees in Excel / the CSV editor.
+`df` is the batch AS EXTRACTED (text, or values a database gave) carrying `_source_row`: the row number the user
+sees in Excel / the CSV editor. The runner first types every contract column with the SQL cleaning macros
+(`pipelines/ingest/cleaning.sql`, the ones dbt staging uses — so what passes here is what is published), then:
+- reports every cell that is not empty as written but cannot be read (expectation
+  `expect_column_values_to_be_readable`, run here, not by GX): 第 12 行「起薪(元)」列的值「4千」用汉字写了数量级…;
+  required column → 阻断, optional → 提醒; such a cell is never reported as 为空;
+- hands the typed frame to GX for the rest of the suite (ranges, code lists, keys, references); failing values
+  are quoted as written.
 
 Suites are plain GX ExpectationSuite JSON. Two kinds of run-time values are resolved here, so that code
 lists and reference tables stay data:
@@ -43,6 +49,9 @@ EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 SEEDS_DIR = REPO_ROOT / "seeds"
 ROW_COLUMN = "_source_row"
 BLOCKING = "blocking"
+READABLE = "expect_column_values_to_be_readable"  # the gate's own type check (meta.engine = "sql")
+SHEET_UNIT = "expect_sheet_unit"  # the unit a 财务 sheet states in its title line (pipelines/ingest/units.py)
+YEAR_JUMP = "expect_no_year_over_year_jump"  # 状态数据平台: the same row across 采集学年 (pipelines/ingest/units.py)
 WARNING = "warning"
 SEVERITY_ZH = {BLOCKING: "阻断", WARNING: "提醒"}
 GX_SEVERITY = {BLOCKING: "critical", WARNING: "warning"}
@@ -154,6 +163,7 @@ def resolve_table(ref: str, lookups: Mapping[str, Any] | None) -> list:
 class Failure:
     source_row: int | None
     value: Any
+    reason: str | None = None  # why the value cannot be read (type checks)
 
 
 @dataclass
@@ -208,7 +218,9 @@ class GateResult:
 
     @property
     def is_database(self) -> bool:
-        return not self.source_file or "://" in self.source_file
+        # a database table is labelled `jiaowu.score` by ingestion (or a URL); a file has a folder and an extension
+        return (not self.source_file or "://" in self.source_file
+                or self.source_file.startswith(f"{self.source_system}."))
 
     @property
     def system_zh(self) -> str:
@@ -248,7 +260,7 @@ class GateResult:
                 rows.append({**base, "行号": "", "值": _problem_phrase(o, None)})
             for f in o.failures:
                 rows.append({**base, "行号": "" if f.source_row is None else f.source_row,
-                             "值": _display(f.value)})
+                             "值": _display(f.value), **({"规则": f"{o.rule_zh}（{f.reason}）"} if f.reason else {})})
         cols = ["文件", "工作表", "行号", "列", "值", "规则", "严重程度"]
         return [{c: r[c] for c in cols} for r in rows]
 
@@ -284,11 +296,11 @@ class GateResult:
         col = f"「{o.column_zh}」" + ("列" if len(o.columns) == 1 else "列组合")
         if o.expectation_type == "expect_column_values_to_not_be_null":
             return f"{self.location_zh} {_rows_text(o.failures, unit)}{col}为空{tag}"
-        groups: dict[str, list[Failure]] = {}
+        groups: dict[tuple[str, str | None], list[Failure]] = {}
         for f in o.failures:
-            groups.setdefault(_display(f.value), []).append(f)
-        parts = [f"{_rows_text(fs, unit)}{col}的值「{value}」{_problem_phrase(o, value)}"
-                 for value, fs in list(groups.items())[:REPORT_VALUES]]
+            groups.setdefault((_display(f.value), f.reason), []).append(f)
+        parts = [f"{_rows_text(fs, unit)}{col}的值「{value}」{reason or _problem_phrase(o, value)}"
+                 for (value, reason), fs in list(groups.items())[:REPORT_VALUES]]
         more = f"；另有 {len(groups) - REPORT_VALUES} 个不同的值" if len(groups) > REPORT_VALUES else ""
         return f"{self.location_zh} " + "；".join(parts) + more + tag
 
@@ -331,12 +343,18 @@ def _problem_phrase(o: ExpectationOutcome, value: str | None) -> str:
         if lo is not None and hi is not None:
             return f"超出范围（{_num(lo)}–{_num(hi)}）"
         return f"小于 {_num(lo)}" if lo is not None else f"大于 {_num(hi)}"
+    if t == SHEET_UNIT:
+        return o.meta.get("problem_zh", "金额单位不符")
+    if t == "expect_column_pair_values_a_to_be_greater_than_b":
+        return f"不合理：{o.columns_zh[1]}大于{o.columns_zh[0]}"
     if t in ("expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"):
         return "重复"
     if t == "expect_column_values_to_match_regex":
         return "格式不正确"
     if t == "expect_column_values_to_not_be_null":
         return "为空"
+    if t == READABLE:
+        return "无法识别"
     if t == "expect_table_row_count_to_be_between":
         return "没有任何数据行"
     return f"不符合规则（{t}）"
@@ -384,6 +402,8 @@ def _columns_of(exp: dict) -> tuple[str, ...]:
     kw = exp.get("kwargs", {})
     if "column" in kw:
         return (kw["column"],)
+    if "column_A" in kw:
+        return (kw["column_A"], kw["column_B"])
     return tuple(kw.get("column_list", ()))
 
 
@@ -398,29 +418,23 @@ def _exception_message(info: Any) -> str | None:
     return None
 
 
-_NUMERIC_TYPES = {"int", "integer", "bigint", "smallint", "decimal", "numeric", "number", "float", "double",
-                  "real", "year", "money", "amount"}
+def _typed(df: pd.DataFrame, suite_meta: Mapping, con) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """The batch typed by the SQL cleaning macros + the unreadable cells per column ({column: [position, reason]})."""
+    from pipelines.ingest.cleaning import clean_frame, specs_from_meta
 
-
-def _prepare(df: pd.DataFrame, column_types: Mapping[str, str]) -> pd.DataFrame:
-    """Make text extracts checkable without hiding anything: empty strings count as empty, and a number
-    column that arrives as text is converted only when EVERY non-empty value is a number (otherwise it is
-    left as text and its range check reports the column as not checkable)."""
-    changed = {}
-    for col in df.columns:
-        s = df[col]
-        if s.dtype != object and not isinstance(s.dtype, pd.StringDtype):
+    specs = specs_from_meta(suite_meta.get("column_types", {}), suite_meta.get("column_units", {}))
+    cleaned = clean_frame(df, specs, con)
+    typed = cleaned.frame
+    # columns outside the contract (e.g. `_source_file`): blank text counts as empty
+    for col in typed.columns:
+        if col in suite_meta.get("column_types", {}) or col == ROW_COLUMN:
             continue
-        blank = s.isna() | (s.astype("string").str.strip() == "")
-        if blank.any():
-            s = s.mask(blank)
-        if column_types.get(col, "").split("(")[0] in _NUMERIC_TYPES:
-            numbers = pd.to_numeric(s, errors="coerce")
-            if not (numbers.isna() & ~blank).any():
-                s = numbers
-        if s is not df[col]:
-            changed[col] = s
-    return df.assign(**changed) if changed else df
+        s = typed[col]
+        if s.dtype == object or isinstance(s.dtype, pd.StringDtype):
+            blank = s.isna() | (s.astype("string").str.strip() == "")
+            if blank.any():
+                typed[col] = s.mask(blank)
+    return typed, {c: g for c, g in cleaned.unreadable.groupby("column")}
 
 
 def validate_table(
@@ -435,8 +449,10 @@ def validate_table(
     lookups: Mapping[str, pd.DataFrame | Iterable] | None = None,
     run_id: str | None = None,
     seeds_dir: Path = SEEDS_DIR,
+    con=None,
 ) -> GateResult:
-    """Validate one normalised table with its suite; never raises for bad data, only for a bad suite."""
+    """Validate one extracted table with its suite; never raises for bad data, only for a bad suite. `con`: a DuckDB
+    connection to type the batch in (an in-memory one when None)."""
     import time
 
     from great_expectations import ExpectationSuite
@@ -447,7 +463,8 @@ def validate_table(
     labels: dict[str, str] = suite_meta.get("column_labels", {})
     if ROW_COLUMN not in df.columns:  # e.g. a database extract: number the records in extract order
         df = df.assign(**{ROW_COLUMN: range(1, len(df) + 1)})
-    df = _prepare(df.reset_index(drop=True), suite_meta.get("column_types", {}))  # index = row position
+    written = df.reset_index(drop=True)  # index = row position; failing values are quoted from here
+    df, unreadable = _typed(written, suite_meta, con)
 
     outcomes: list[ExpectationOutcome] = []
     to_run: list[dict] = []
@@ -482,6 +499,9 @@ def validate_table(
             outcome.allowed = list(outcome.kwargs["value_set"])
         if "{values}" in outcome.rule_zh:
             outcome.rule_zh = outcome.rule_zh.replace("{values}", _allowed_text(outcome.allowed))
+        if meta.get("engine") == "sql":
+            _fill_readable(outcome, unreadable.get(cols[0]), written, len(df))
+            continue
         run_exp = copy.deepcopy(exp)
         run_exp.setdefault("meta", {})["gate_index"] = i
         to_run.append(run_exp)
@@ -501,7 +521,12 @@ def validate_table(
         )
         rows = df[ROW_COLUMN].to_numpy()
         for r in validation.results:
-            _fill(outcomes[r.expectation_config.meta["gate_index"]], r, df, rows)
+            o = outcomes[r.expectation_config.meta["gate_index"]]
+            # a cell that is there but unreadable is reported once, by its type check — never as 为空
+            skip = (set(unreadable[o.columns[0]]["position"].tolist())
+                    if o.expectation_type == "expect_column_values_to_not_be_null" and o.columns[0] in unreadable
+                    else set())
+            _fill(o, r, written, rows, skip)
 
     return GateResult(
         run_id=run_id or uuid.uuid4().hex[:12], validated_at=datetime.now(UTC).replace(tzinfo=None),
@@ -512,7 +537,20 @@ def validate_table(
     )
 
 
-def _fill(o: ExpectationOutcome, r, df: pd.DataFrame, rows) -> None:
+def _fill_readable(o: ExpectationOutcome, bad: pd.DataFrame | None, written: pd.DataFrame, n_rows: int) -> None:
+    o.element_count = n_rows
+    o.unexpected_count = 0 if bad is None else len(bad)
+    o.unexpected_percent = 100.0 * o.unexpected_count / n_rows if n_rows else 0.0
+    o.success = not o.unexpected_count
+    if bad is None:
+        return
+    values, rows = written[o.columns[0]].to_numpy(), written[ROW_COLUMN].to_numpy()
+    o.failures = [Failure(int(_plain(rows[p])) if _plain(rows[p]) is not None else None, values[p], reason)
+                  for p, reason in zip(bad["position"].tolist()[:MAX_FAILURES_KEPT],
+                                       bad["reason"].tolist()[:MAX_FAILURES_KEPT], strict=True)]
+
+
+def _fill(o: ExpectationOutcome, r, df: pd.DataFrame, rows, skip: set[int] = frozenset()) -> None:
     res = r.result or {}
     o.error = _exception_message(r.exception_info)
     o.success = bool(r.success) and not o.error
@@ -522,6 +560,11 @@ def _fill(o: ExpectationOutcome, r, df: pd.DataFrame, rows) -> None:
     o.unexpected_percent = None if pct is None else float(pct)
     positions = [int(i) for i in (res.get("unexpected_index_list") or [])[:MAX_FAILURES_KEPT]
                  if not isinstance(i, dict)]
+    if skip:
+        positions = [p for p in positions if p not in skip]
+        o.unexpected_count = max((o.unexpected_count or 0) - len(skip), 0)
+        o.unexpected_percent = 100.0 * o.unexpected_count / o.element_count if o.element_count else 0.0
+        o.success = o.success or (not positions and not o.error)
     if not positions:
         o.failures = []
         return

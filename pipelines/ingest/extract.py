@@ -3,7 +3,7 @@
     settings = load_settings()
     ext = read_extract(contract["xuegong.student"], settings)   # raises SourceDataError on unreadable input
     ext.frame        # text columns under English ids + `_source_row` (+ `_source_file` for multi-file tables)
-    gate_frame(ext)  # the same rows normalised by contract type, what the expectations gate checks
+    gate_frame(ext)  # the same rows typed by the SQL cleaning macros, as the gate checks and staging publishes them
 
 Where each system's tables come from (`seeds/source_columns.csv`, column `file`):
 - 教务: a database table of `settings.jiaowu_url` (SQLite / PostgreSQL / MariaDB through SQLAlchemy);
@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines.config import Settings
-from pipelines.ingest import normalize as n
+from pipelines.ingest import cleaning
 from pipelines.ingest.contract import TableContract, map_columns
 from pipelines.ingest.errors import SYSTEM_ZH, Problem, SourceDataError, display_name
 from pipelines.ingest.raw_store import FILE_COLUMN, file_sha256, frame_sha256
@@ -390,21 +390,8 @@ def _server_of(url: str) -> str:
     return f"{u.host or 'localhost'}:{u.port or ''}/{u.database or ''}".replace(":/", "/")
 
 
-def gate_frame(ext: Extract) -> pd.DataFrame:
-    """The extract as the gate checks it: text cleaned (trim, full-width), codes upper-cased, numbers and
-    dates parsed by contract type. A value that does not parse becomes empty here (and the raw text stays
-    in raw); `Extract.frame` itself is not changed."""
-    out = ext.frame.copy()
-    for col in ext.table.columns:
-        if col.id not in out.columns:
-            continue
-        s, kind = out[col.id], col.type.split("(")[0]
-        if kind in ("int", "decimal"):
-            out[col.id] = n.parse_number_series(s).values
-        elif kind == "date":
-            out[col.id] = n.parse_date_series(s).values
-        elif kind == "code":
-            out[col.id] = n.normalize_code_series(s)
-        elif s.dtype == object or isinstance(s.dtype, pd.StringDtype):
-            out[col.id] = n.clean_text_series(s)
-    return out
+def gate_frame(ext: Extract, con=None) -> pd.DataFrame:
+    """The extract as the gate checks it and staging publishes it: every contract column typed by the SQL cleaning
+    macros (`pipelines/ingest/cleaning.sql`). A value that cannot be read is NULL here — the gate reports it with
+    the cell as written (`pipelines/gate/runner.py`); `Extract.frame` itself is not changed."""
+    return cleaning.clean_frame(ext.frame, cleaning.column_specs(ext.table), con).frame

@@ -15,6 +15,7 @@ and is copied into every published warehouse for the data-quality dashboard.
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,21 +26,30 @@ import pandas as pd
 from pipelines.config import Settings
 from pipelines.gate import results_store
 from pipelines.gate.quarantine import quarantine
-from pipelines.gate.runner import EXPECTATIONS_DIR, GateResult, load_suite_json, validate_table
-from pipelines.ingest import normalize as n
+from pipelines.gate.runner import (
+    EXPECTATIONS_DIR,
+    SHEET_UNIT,
+    YEAR_JUMP,
+    ExpectationOutcome,
+    Failure,
+    GateResult,
+    load_suite_json,
+    validate_table,
+)
+from pipelines.ingest import cleaning
 from pipelines.ingest.contract import TableContract, load_contract
 from pipelines.ingest.errors import SYSTEM_ZH, SourceDataError, display_name
 from pipelines.ingest.extract import (
     DATABASE_SYSTEMS,
     STACKED_SYSTEMS,
     Extract,
-    gate_frame,
     read_extract,
     source_paths,
     split_source,
 )
 from pipelines.ingest.notices import store_notices
 from pipelines.ingest.raw_store import FILE_COLUMN, BatchResult, load_batch, qident, raw_table_name
+from pipelines.ingest.readers import ROW_COLUMN
 
 
 @dataclass(frozen=True)
@@ -133,35 +143,124 @@ class UnitOutcome:
 
 
 def _lookups(con: duckdb.DuckDBPyConnection, refs: list[str]) -> dict[str, list]:
-    """`jiaowu.major.major_code` → the codes of the latest loaded batch of that table (cleaned like the gate
-    cleans its own columns). A table never loaded yet gives no entry (the check is then skipped, and says so)."""
+    """`jiaowu.major.major_code` → the codes of the latest loaded batch of that table, cleaned by the same SQL
+    macro staging uses. A table never loaded yet gives no entry (the check is then skipped, and says so)."""
+    cleaning.install(con)
     out: dict[str, list] = {}
     for ref in refs:
         key, _, column = ref.rpartition(".")
         system, _, table = key.partition(".")
         raw = f"raw.{qident(raw_table_name(system, table))}"
         try:
-            values = con.execute(
-                f"SELECT DISTINCT t.{qident(column)} FROM {raw} t JOIN raw._latest_batches b "
-                "ON t._batch_id = b.batch_id").df().iloc[:, 0]
+            rows = con.execute(
+                f"SELECT DISTINCT clean_code(t.{qident(column)}) FROM {raw} t JOIN raw._latest_batches b "
+                f"ON t._batch_id = b.batch_id WHERE clean_code(t.{qident(column)}) IS NOT NULL").fetchall()
         except duckdb.CatalogException:
             continue
-        out[ref] = n.normalize_code_series(values.astype("str")).dropna().unique().tolist()
+        out[ref] = [r[0] for r in rows]
     return out
 
 
 def _validate(ext: Extract, con, run_id: str) -> list[GateResult]:
+    """The suite of the table on the batch as extracted: the runner types it in `con` with the SQL cleaning
+    macros, reports unreadable cells, and runs the rest of the suite on the typed values."""
     t = ext.table
     suite = EXPECTATIONS_DIR / t.system / f"{t.table}.json"
     lookups = _lookups(con, _table_refs(t))
-    frame = gate_frame(ext)
+    frame = ext.frame
     if FILE_COLUMN in frame.columns:  # stacked workbooks: each is its own submission
         groups = [(file, part) for file, part in frame.groupby(FILE_COLUMN, sort=True)]
     else:
         groups = [(ext.source_file, frame)]
-    return [validate_table(part.reset_index(drop=True), suite, source_system=t.system, source_table=t.table,
-                           source_file=file, sheet=ext.sheet, batch_id=run_id, lookups=lookups, run_id=run_id)
-            for file, part in groups]
+    results = [validate_table(part.reset_index(drop=True), suite, source_system=t.system, source_table=t.table,
+                              source_file=file, sheet=ext.sheet, batch_id=run_id, lookups=lookups, run_id=run_id,
+                              con=con)
+               for file, part in groups]
+    unit_check = sheet_unit_outcome(ext, len(results[0].outcomes) if results else 0)
+    if unit_check is not None and results:
+        results[0].outcomes.append(unit_check)
+    if FILE_COLUMN in frame.columns and len(results) > 1:
+        by_file = {r.source_file: r for r in results}
+        for file, outcome in year_over_year_outcomes(ext, con):
+            outcome.index = len(by_file[file].outcomes)
+            by_file[file].outcomes.append(outcome)
+    return results
+
+
+_YEAR_RE = re.compile(r"(20[0-9]{2}-20[0-9]{2})")
+
+
+def year_over_year_outcomes(ext: Extract, con) -> list[tuple[str, ExpectationOutcome]]:
+    """状态数据平台: the same row key in consecutive 采集学年 workbooks; a number that grows or shrinks by more than
+    rules.yml `year_over_year.factor` is a 提醒 on the later workbook (a unit slip, a typo, a copied-over sheet)."""
+    conf = _rules().get("year_over_year") or {}
+    factor, floor = float(conf.get("factor") or 0), float(conf.get("min_value") or 0)
+    if factor <= 1:
+        return []
+    keys = [c.id for c in ext.table.columns if c.primary_key and c.id != "academic_year" and c.id in ext.frame.columns]
+    specs = [s for s in cleaning.column_specs(ext.table)
+             if s.type in ("int", "decimal") and s.id in ext.frame.columns and s.id not in keys]
+    if not specs:
+        return []
+    typed = cleaning.clean_frame(ext.frame, cleaning.column_specs(ext.table), con).frame
+    typed["__year"] = typed[FILE_COLUMN].astype(str).str.extract(_YEAR_RE, expand=False)
+    typed = typed.dropna(subset=["__year"])
+    years = sorted(typed["__year"].unique())
+    out = []
+    for prev, year in zip(years, years[1:], strict=False):
+        a = typed[typed["__year"] == prev].drop_duplicates(keys or ["__year"]).set_index(keys or ["__year"])
+        b = typed[typed["__year"] == year].drop_duplicates(keys or ["__year"]).set_index(keys or ["__year"])
+        if not keys:
+            a.index, b.index = [0] * len(a), [0] * len(b)
+        common = a.index.intersection(b.index)
+        file = str(b[FILE_COLUMN].iloc[0])
+        for spec in specs:
+            old, new = (pd.to_numeric(a.loc[common, spec.id], errors="coerce").astype(float),
+                        pd.to_numeric(b.loc[common, spec.id], errors="coerce").astype(float))
+            jump = ((old > 0) & (new > 0) & ((new / old > factor) | (old / new > factor))
+                    & (pd.concat([old, new], axis=1).max(axis=1) >= floor))
+            if not jump.any():
+                continue
+            rows = b.loc[common][jump.to_numpy()]
+            failures = [Failure(int(r[ROW_COLUMN]) if ROW_COLUMN in rows.columns else None, new[i],
+                                f"与上一采集学年（{prev}：{old[i]:g}）相比变化超过 {factor:g} 倍，请核对单位与数值")
+                        for i, (_, r) in zip(rows.index, rows.iterrows(), strict=True)]
+            out.append((file, ExpectationOutcome(
+                index=0, expectation_type=YEAR_JUMP, columns=(spec.id,), columns_zh=(spec.label,),
+                severity="warning", success=False, rule_zh=f"{spec.label}与上一采集学年相比变化不应超过 {factor:g} 倍",
+                element_count=len(common), unexpected_count=len(failures), failures=failures)))
+    return out
+
+
+_UNIT_RE = re.compile(r"单位\s*[:：]\s*([^\s)）,，;；]+)")
+
+
+def sheet_unit_outcome(ext: Extract, index: int) -> ExpectationOutcome | None:
+    """The unit a sheet states in its title or footer line (「（单位：万元）」) against rules.yml `sheet_units`:
+    another unit blocks (元 instead of 万元 multiplies every amount by 10,000); no stated unit is a warning."""
+    expected = (_rules().get("sheet_units") or {}).get(ext.table.key)
+    if not expected:
+        return None
+    lines = list(ext.frame.attrs.get("title_lines") or []) + [text for _, text in ext.frame.attrs.get("dropped_rows") or []]
+    stated = [m.group(1) for line in lines for m in _UNIT_RE.finditer(str(line))]
+    rule = f"{ext.table.table_zh}的金额单位应为{expected}（在表头或表尾写明「单位：{expected}」）"
+    outcome = ExpectationOutcome(index=index, expectation_type=SHEET_UNIT, columns=(), columns_zh=(),
+                                 severity="blocking", success=True, rule_zh=rule, meta={"expected_unit": expected})
+    wrong = [u for u in stated if u != expected]
+    if wrong:
+        outcome.success = False
+        outcome.meta["problem_zh"] = (f"写明的金额单位是「{wrong[0]}」，本系统按「{expected}」读取；"
+                                      f"请按{expected}重新导出，或把金额换算成{expected}")
+    elif not stated:
+        outcome.success, outcome.severity = False, "warning"
+        outcome.meta["problem_zh"] = f"没有写明金额单位，按「{expected}」读取，请核对"
+    return outcome
+
+
+def _rules() -> dict:
+    import yaml
+
+    return yaml.safe_load((EXPECTATIONS_DIR / "rules.yml").read_text(encoding="utf-8")) or {}
 
 
 def _files_at_fault(unit: SourceUnit, outcome: UnitOutcome, extracts: dict[str, Extract],

@@ -129,14 +129,26 @@ def test_rows_without_source_row_are_numbered_in_extract_order(gate_repo, majors
     assert [f.source_row for f in o.failures] == [2]
 
 
-def test_text_in_a_number_column_blocks_with_a_readable_reason(gate_repo):
+def test_text_in_a_number_column_blocks_quoting_the_cell_never_as_empty(gate_repo):
     scores = pd.DataFrame({"student_id": ["2023000001"], "course_code": ["C01"], "term": ["2024-1"],
                            "score": ["缺考"], "_source_row": [2]})
     result = _validate(gate_repo, scores, table="score", system="jiaowu", source_file=None,
                        lookups={"xuegong.student.student_id": ["2023000001"]})
-    [o] = result.failed()
-    assert (o.column, o.severity, o.success) == ("score", "blocking", False)
-    assert "「总评成绩」列无法按规则检查，可能含有类型不对的值" in result.report_zh()
+    [o] = result.failed()  # the type check only: not also 「为空」 from the required-column check
+    assert (o.column, o.severity, o.expectation_type) == ("score", "blocking", "expect_column_values_to_be_readable")
+    assert "教务/成绩（数据库表 score） 第 2 条记录「总评成绩」列的值「缺考」不是数字【阻断】" in result.report_zh()
+    assert "为空" not in result.report_zh()
+
+
+def test_unreadable_values_are_quoted_as_written_and_only_a_truly_empty_cell_is_empty(gate_repo, students, majors):
+    students["entry_year"] = ["2023", "#REF!", "2022", None, "2021年"]
+    result = _validate(gate_repo, students, lookups={"jiaowu.major": majors})
+    report = result.report_zh()
+    assert "第 3 行「入学年份」列的值「#REF!」是 Excel 的错误值（公式出错），请填写实际的值；" in report
+    assert "第 6 行「入学年份」列的值「2021年」带单位「年」，本列只应填数字【阻断】" in report
+    assert "第 5 行「入学年份」列为空【阻断】" in report
+    rows = {(r["行号"], r["值"]) for r in result.failing_rows()}
+    assert {(3, "#REF!"), (6, "2021年"), (5, "（空）")} <= rows
 
 
 def test_text_extract_numbers_are_range_checked_and_blank_text_counts_as_empty(gate_repo, students, majors):
@@ -144,5 +156,5 @@ def test_text_extract_numbers_are_range_checked_and_blank_text_counts_as_empty(g
     students.loc[4, "name"] = "  "
     result = _validate(gate_repo, students, lookups={"jiaowu.major": majors})
     by_col = {o.column: o for o in result.failed()}
-    assert [(f.source_row, f.value) for f in by_col["entry_year"].failures] == [(4, 2031)]
+    assert [(f.source_row, f.value) for f in by_col["entry_year"].failures] == [(4, "2031")]  # quoted as written
     assert [f.source_row for f in by_col["name"].failures] == [6]

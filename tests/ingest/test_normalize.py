@@ -1,124 +1,113 @@
+"""The cleaning rules (SQL macros of pipelines/ingest/cleaning.sql) on the spellings real exports have, and the
+身份证号 check digit (the one Python-only value check)."""
+
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
+import duckdb
 import pandas as pd
 import pytest
 
-from pipelines.ingest.normalize import (
-    Invalid,
-    clean_text,
-    clean_text_series,
-    excel_serial_to_date,
-    id_card_check_digit,
-    normalize_code,
-    normalize_code_series,
-    parse_date,
-    parse_date_series,
-    parse_number,
-    parse_number_series,
-    validate_id_card,
-    validate_id_card_series,
-)
+from pipelines.ingest import cleaning
+from pipelines.ingest.normalize import id_card_check_digit, validate_id_card, validate_id_card_series
+
+
+@pytest.fixture(scope="module")
+def con():
+    c = duckdb.connect()
+    cleaning.install(c)
+    yield c
+    c.close()
+
+
+def one(con, sql: str, *params):
+    return con.execute(f"SELECT {sql}", list(params)).fetchone()[0]
+
 
 DATES = ["2023-09-01", "2023/9/1", "2023.9.1", "2023年9月1日", "20230901", "45170", "２０２３－０９－０１",
-         " 2023-09-01 ", "2023-09-01 00:00:00", "2023-09-01T08:30:00", "2023 年 9 月 1 日"]
-BAD_DATES = ["2023-02-30", "二〇二三", "9/1/2023", "23-9-1", "2023-9", "2023", "60", "1899-12-31", "abc",
-             "2023-13-01"]
+         " 2023-09-01 ", "2023-09-01 00:00:00", "2023-09-01T08:30:00", "2023 年 9 月 1 日", "45170.75", "\u30002023-9-1"]
+BAD_DATES = {"2023-02-30": "不是存在的日期", "二〇二三": "不是日期", "9/1/2023": "不是日期", "23-9-1": "不是日期",
+             "2023-9": "只有年月", "2024年9月": "只有年月", "2023": "只有年份", "60": "Excel 日期序号",
+             "1899-12-31": "年份不在 1900–2100", "abc": "不是日期", "2023-13-01": "不是存在的日期",
+             "#REF!": "Excel 的错误值"}
 
 
 @pytest.mark.parametrize("text", DATES)
-def test_parse_date_formats(text):
-    assert parse_date(text) == date(2023, 9, 1)
+def test_clean_date_reads_every_export_spelling(con, text):
+    assert one(con, "clean_date(?)", text) == date(2023, 9, 1)
+    assert one(con, "unreadable_reason('date', ?, NULL)", text) is None
 
 
-@pytest.mark.parametrize("text", BAD_DATES)
-def test_parse_date_refuses_rather_than_guesses(text):
-    out = parse_date(text)
-    assert isinstance(out, Invalid) and not out and out.reason
+@pytest.mark.parametrize("text, reason", BAD_DATES.items())
+def test_clean_date_refuses_rather_than_guesses_and_says_why(con, text, reason):
+    assert one(con, "clean_date(?)", text) is None
+    assert reason in one(con, "unreadable_reason('date', ?, NULL)", text)
 
 
-def test_excel_serial_1900_system():
-    assert excel_serial_to_date(45170) == date(2023, 9, 1)
-    assert excel_serial_to_date(1) == date(1900, 1, 1)
-    assert excel_serial_to_date(59) == date(1900, 2, 28)
-    assert isinstance(excel_serial_to_date(60), Invalid)  # the Lotus 1900-02-29 that never existed
-    assert excel_serial_to_date(61) == date(1900, 3, 1)
+def test_excel_serials_use_the_1900_system(con):
+    assert one(con, "clean_date('45170')") == date(2023, 9, 1)
+    assert one(con, "clean_date('10000')") == date(1927, 5, 18)
 
 
-def test_parse_date_empty_and_native():
-    assert parse_date(None) is None and parse_date("  ") is None and parse_date("\u3000") is None
-    assert parse_date(date(2023, 9, 1)) == date(2023, 9, 1)
+@pytest.mark.parametrize("text, unit, value", [
+    ("1,234.5", None, "1234.5"), ("１２３４", None, "1234"), ("(2.18)", None, "-2.18"), ("（2.18）", None, "-2.18"),
+    ("￥1,234.50", "元", "1234.5"), ("¥12.50", None, "12.5"), ("1.2E+05", None, "120000"), ("+5", None, "5"),
+    ("4500元", "元", "4500"), ("35.0人", "人", "35"), ("95%", "%", "95"), ("95%", "ratio", "0.95"),
+    ("８５％", "ratio", "0.85"), (" 7 ", None, "7"), ("-0.5", None, "-0.5"), ("１，２３４．５", None, "1234.5"),
+])
+def test_clean_decimal(con, text, unit, value):
+    assert one(con, "clean_decimal(?, ?)", text, unit) == Decimal(value)
+    assert one(con, "unreadable_reason('decimal', ?, ?)", text, unit) is None
 
 
-def test_parse_date_series_matches_scalar():
-    s = pd.Series(DATES + BAD_DATES + [None, ""], dtype="str")
-    parsed = parse_date_series(s)
-    for i, text in enumerate(s):
-        scalar = parse_date(text)
-        if isinstance(scalar, date):
-            assert parsed.values[i].date() == scalar, text
-            assert pd.isna(parsed.invalid[i])
-        elif scalar is None:
-            assert pd.isna(parsed.values[i]) and pd.isna(parsed.invalid[i])
-        else:
-            assert pd.isna(parsed.values[i]), text
-            assert parsed.invalid[i] == scalar.reason, text
-    assert parsed.n_invalid == len(BAD_DATES)
+@pytest.mark.parametrize("text, unit, reason", [
+    ("4千", "元", "用汉字写了数量级"), ("1.2万", "元", "用汉字写了数量级"), ("4000-5000", "元", "是一个范围"),
+    ("12.5万元", "元", "带单位「万元」，与本列的单位「元」不符"), ("35.0人", "元", "带单位「人」，与本列的单位「元」不符"),
+    ("95%", None, "带百分号，但本列不是百分比"), ("95%", "元", "带百分号"), ("1,23", None, "千分位逗号位置不对"),
+    ("-", None, "没有数据请留空"), ("—", None, "没有数据请留空"), ("无", None, "没有数据请留空"),
+    ("合计", None, "不是数字"), ("优秀", None, "不是数字"), ("#REF!", None, "Excel 的错误值"),
+    ("2.18)", None, "不是数字"), ("4500元", None, "本列只应填数字"),
+])
+def test_clean_decimal_refuses_and_says_why(con, text, unit, reason):
+    assert one(con, "clean_decimal(?, ?)", text, unit) is None
+    assert reason in one(con, "unreadable_reason('decimal', ?, ?)", text, unit)
 
 
-def test_invalid_date_becomes_problem_with_source_row():
-    df = pd.DataFrame({"入学日期": ["2023-09-01", "2023-02-30"], "_source_row": [2, 1234]})
-    parsed = parse_date_series(df["入学日期"])
-    [p] = parsed.problems(column="入学日期", rule="date", file="学工/学生学籍.csv", rows=df["_source_row"])
-    assert p.message == "学工/学生学籍.csv 第 1234 行「入学日期」列的值「2023-02-30」不是存在的日期"
+def test_int_columns_take_whole_numbers_only(con):
+    assert one(con, "clean_int('35.0', NULL)") == 35
+    assert one(con, "clean_int('２０２３', NULL)") == 2023
+    assert one(con, "clean_int('35.5', NULL)") is None
+    assert one(con, "unreadable_reason('int', '35.5', NULL)") == "不是整数"
 
 
-def test_clean_text():
-    assert clean_text("\u3000 ２０２３ \u00a0") == "2023"
-    assert clean_text("Ａｂ１") == "Ab1"
-    assert clean_text("江南学院（东校区）") == "江南学院（东校区）"  # Chinese punctuation is text
-    assert clean_text("王　五 ") == "王　五"  # inner padding kept
-    assert clean_text("\u200b学号\ufeff") == "学号"
-    assert clean_text("   ") is None and clean_text(None) is None
-    assert clean_text("ＺＣ－０１", width="all") == "ZC-01"
-    s = pd.Series(["\u3000 ２０２３ \u00a0", "李四 ", None, " "], dtype="str")
-    assert clean_text_series(s).tolist()[:2] == ["2023", "李四"]
-    assert clean_text_series(s).isna().tolist() == [False, False, True, True]
+def test_empty_is_not_unreadable(con):
+    for text in (None, "", "  ", "\u3000"):
+        assert one(con, "clean_decimal(?, NULL)", text) is None
+        assert one(con, "unreadable_reason('decimal', ?, NULL)", text) is None
 
 
-def test_normalize_code():
-    assert normalize_code(" zc-01 ") == "ZC-01"
-    assert normalize_code("ｚｃ－０１") == "ZC-01"
-    assert normalize_code("js 01") == "JS01"
-    assert normalize_code_series(pd.Series([" zc-01 ", "ｚｃ－０１", None], dtype="str")).tolist()[:2] == ["ZC-01"] * 2
+def test_text_codes_and_flags(con):
+    assert one(con, "clean_text(?)", "  江南（东校区），A１ \u3000") == "江南（东校区），A1"
+    assert one(con, "clean_text(?)", "王\u3000五") == "王\u3000五"  # an inner blank is a name question
+    assert one(con, "clean_text(?)", "2024－2025") == "2024-2025"
+    assert one(con, "clean_text(?)", "#N/A") is None
+    assert one(con, "clean_code(?)", " jn2010 0001 ") == "JN20100001"
+    assert one(con, "clean_code(?)", "ＺＣ－０１\u200b") == "ZC-01"
+    assert one(con, "clean_code(?)", "nan") is None
+    assert "占位文字" in one(con, "unreadable_reason('code', 'nan', NULL)")
+    assert [one(con, "clean_bool(?)", v) for v in ("是", "否", " Y ", "×", "优秀")] == [True, False, True, False, None]
+    assert one(con, "mask_id_card(?)", "32010219990101123x") == "320102********123X"
 
 
-@pytest.mark.parametrize("text, value", [("1,234.5", 1234.5), ("１２３４", 1234.0), ("85%", 0.85), ("８５％", 0.85),
-                                         ("(1,234.00)", -1234.0), ("（1,234）", -1234.0), ("￥12.50", 12.5),
-                                         (" 3 ", 3.0), ("-5", -5.0), ("1 234", 1234.0), ("12.", 12.0)])
-def test_parse_number(text, value):
-    assert parse_number(text) == pytest.approx(value)
-
-
-def test_parse_number_refuses_and_empties():
-    assert isinstance(parse_number("1,23"), Invalid)  # a decimal comma? don't guess
-    assert isinstance(parse_number("abc"), Invalid)
-    assert isinstance(parse_number("十二"), Invalid)
-    assert parse_number("-") is None and parse_number("") is None and parse_number(None) is None
-    assert parse_number("85%", percent="number") == 85
-
-
-def test_parse_number_series_matches_scalar():
-    texts = ["1,234.5", "１２３４", "85%", "(1,234.00)", "￥12.50", "-", "abc", "1,23", None, "12."]
-    parsed = parse_number_series(pd.Series(texts, dtype="str"))
-    for i, text in enumerate(texts):
-        scalar = parse_number(text)
-        if isinstance(scalar, float):
-            assert parsed.values[i] == pytest.approx(scalar)
-        else:
-            assert pd.isna(parsed.values[i])
-            assert pd.isna(parsed.invalid[i]) == (scalar is None)
+def test_column_units_come_from_the_label_or_rules_yml():
+    assert cleaning.column_unit("起薪(元)", "decimal") == "元"
+    assert cleaning.column_unit("占地面积（㎡）", "decimal") == "㎡"
+    assert cleaning.column_unit("完成率(%)", "decimal") == "%"
+    assert cleaning.column_unit("报到数", "int") == "人"
+    assert cleaning.column_unit("总学时", "int") == "学时"
+    assert cleaning.column_unit("姓名", "str") is None
 
 
 def test_id_card_check_digit_by_hand():

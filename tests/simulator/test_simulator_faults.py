@@ -158,3 +158,34 @@ def test_jiaowu_corrupt(broken):
     with pytest.raises(sqlite3.DatabaseError, match="not a database"):
         con.execute("SELECT count(*) FROM course").fetchall()
     con.close()
+
+
+# value-level kinds (pipelines/simulator/faults.py VALUE_FAULT_KINDS); that the gate catches them: tests/faults
+def test_unit_in_cells(broken):
+    _, r = broken("unit_in_cells")
+    rows = _rows(r.path)
+    col = rows[0].index("起薪(元)")
+    assert [rows[line - 1][col] for line in r.details["lines"]] == r.details["values"]
+    assert {"4千", "4000-5000", "5.5万元", "4500元"} == set(r.details["values"])
+
+
+def test_finance_in_yuan(broken):
+    src, r = broken("finance_in_yuan")
+    before = openpyxl.load_workbook(src / "caiwu" / "经费收支.xlsx")["收入"]
+    after = openpyxl.load_workbook(r.path)["收入"]
+    assert "单位：元" in after["A1"].value and "万元" not in after["A1"].value
+    assert after["B4"].value == pytest.approx(before["B4"].value * 10000)
+
+
+def test_negative_counts(broken):
+    _, r = broken("negative_counts")
+    rows = _rows(r.path)
+    col = rows[0].index("报到数")
+    assert [rows[line - 1][col] for line in r.details["lines"]] == ["-12", "-12"]
+
+
+def test_part_exceeds_whole(broken):
+    _, r = broken("part_exceeds_whole")
+    rows = _rows(r.path)
+    adm, enr = rows[0].index("录取数"), rows[0].index("报到数")
+    assert all(int(rows[line - 1][enr]) > int(rows[line - 1][adm]) for line in r.details["lines"])

@@ -1,0 +1,171 @@
+"""The cleaning rules as SQL (`cleaning.sql`), and what ties them to the contract.
+
+    install(con)                               # CREATE OR REPLACE the macros in this DuckDB connection
+    spec = column_specs(table)                 # [(id, label, type, unit, required)] of a contract table
+    typed_sql("decimal", '"starting_salary"', "元")   # → clean_decimal("starting_salary", '元')
+
+The macros are the only implementation of the rules: the gate types each extracted batch with them
+(`pipelines/ingest/extract.py` `clean_extract`) and dbt staging calls them (`dbt_project/macros/stage.sql`,
+installed by the profile plugin `pipelines.ingest.dbt_cleaning`). A column's unit — what a cell may carry
+after its number, and how `95%` reads — comes from the contract label (`起薪(元)` → 元) or, failing that,
+from `expectations/rules.yml` `units`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from pipelines.config import REPO_ROOT
+
+SQL_FILE = Path(__file__).with_name("cleaning.sql")
+RULES_FILE = REPO_ROOT / "expectations" / "rules.yml"
+_LABEL_UNIT = re.compile(r"[(（]\s*([^()（）]+?)\s*[)）]\s*$")
+# contract type → the macro that types it (str → clean_text)
+_MACROS = {"code": "clean_code", "int": "clean_int", "decimal": "clean_decimal", "date": "clean_date",
+           "bool": "clean_bool"}
+_WITH_UNIT = {"int", "decimal"}
+SQL_TYPES = {"int": "BIGINT", "decimal": "DECIMAL(18, 6)", "date": "DATE", "bool": "BOOLEAN"}
+
+
+def install(con) -> None:
+    """Create (or replace) the cleaning macros in `con`'s default database."""
+    con.execute(SQL_FILE.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=4)
+def _unit_rules_of_file(path: str, mtime: float) -> tuple[tuple[re.Pattern, str], ...]:
+    return unit_rules(yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {})
+
+
+def unit_rules(rules: dict) -> tuple[tuple[re.Pattern, str], ...]:
+    """rules.yml `units` → ((label pattern, unit), …)."""
+    return tuple((re.compile(r["match"]), str(r["unit"])) for r in rules.get("units") or [])
+
+
+def _default_unit_rules(rules_path: Path) -> tuple[tuple[re.Pattern, str], ...]:
+    return _unit_rules_of_file(str(rules_path), rules_path.stat().st_mtime) if rules_path.exists() else ()
+
+
+def column_unit(label: str, type_: str, rules: tuple[tuple[re.Pattern, str], ...] | None = None) -> str | None:
+    """The unit of a number column: from its label's trailing (…), else the first `units` rule matching it."""
+    if type_ not in _WITH_UNIT:
+        return None
+    m = _LABEL_UNIT.search(label)
+    if m:
+        unit = m.group(1)
+        return "%" if unit in ("%", "％") else unit
+    for rx, unit in (rules if rules is not None else _default_unit_rules(RULES_FILE)):
+        if rx.search(label):
+            return unit
+    return None
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    id: str
+    label: str
+    type: str
+    unit: str | None
+    required: bool
+
+
+def column_specs(table, rules: tuple[tuple[re.Pattern, str], ...] | None = None) -> list[ColumnSpec]:
+    """Every contract column of `table` (a `TableContract`) with its cleaning type and unit."""
+    out = []
+    for c in table.columns:
+        kind = c.type.split("(")[0]
+        out.append(ColumnSpec(c.id, c.label, kind, column_unit(c.label, kind, rules), c.required))
+    return out
+
+
+def sql_literal(value: str | None) -> str:
+    return "NULL" if value is None else "'" + value.replace("'", "''") + "'"
+
+
+def typed_sql(type_: str, expr: str, unit: str | None = None) -> str:
+    """The SQL that types `expr` (a text column) by contract type — the same call dbt's `typed_column` makes."""
+    macro = _MACROS.get(type_, "clean_text")
+    return f"{macro}({expr}, {sql_literal(unit)})" if type_ in _WITH_UNIT else f"{macro}({expr})"
+
+
+def reason_sql(type_: str, expr: str, unit: str | None = None) -> str:
+    """Why a non-empty cell of `expr` cannot be read as `type_` (NULL when it can)."""
+    return f"unreadable_reason({sql_literal(type_)}, {expr}, {sql_literal(unit)})"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the gate's side: type one extracted batch with the macros
+# ---------------------------------------------------------------------------------------------------------
+ROW = "_source_row"
+_ORDINAL = "__ordinal"
+_WHY = "__why__"
+
+
+@dataclass
+class Cleaned:
+    """`frame`: the batch with every contract column typed (other columns as they came); `unreadable`: one row per
+    cell that is not empty as written but NULL after cleaning — column, position (index into frame), reason."""
+
+    frame: pd.DataFrame
+    unreadable: pd.DataFrame
+
+
+def clean_frame(df, specs: list[ColumnSpec], con=None) -> Cleaned:
+    """Type `df` (text as extracted, or already typed values) column by column with the SQL macros, exactly as
+    staging will type the same text after it has been loaded into raw."""
+    import duckdb
+    import pandas as pd
+    import pyarrow as pa
+
+    from pipelines.ingest.raw_store import _text_column
+
+    own = con is None
+    con = con or duckdb.connect()
+    try:
+        install(con)
+        specs = [s for s in specs if s.id in df.columns]
+        view = "__gate_batch"
+        arrays = {f"c{i}": _text_column(df[s.id]) for i, s in enumerate(specs)}
+        arrays[_ORDINAL] = pa.array(range(len(df)), type=pa.int64())
+        con.register(view, pa.table(arrays))
+        try:
+            # typed values + a flag per column: not empty as written, NULL after cleaning
+            select = [f"{typed_sql(s.type, f'c{i}', s.unit)} AS c{i}" for i, s in enumerate(specs)]
+            select += [f"({typed_sql(s.type, f'c{i}', s.unit)} IS NULL AND zh_trim(zh_halfwidth(c{i})) IS NOT NULL) "
+                       f"AS {_WHY}{i}" for i, s in enumerate(specs)]
+            out = con.execute(f"SELECT {', '.join(select) or '1 AS _'} FROM {view} ORDER BY {_ORDINAL}").df()
+        finally:
+            con.unregister(view)
+        bad = []
+        for i, s in enumerate(specs):
+            hit = out[f"{_WHY}{i}"].fillna(False).to_numpy(dtype=bool)
+            if hit.any():  # why — asked only for these few cells
+                texts = arrays[f"c{i}"].to_pylist()
+                positions = hit.nonzero()[0].tolist()
+                reasons = con.execute(f"SELECT {reason_sql(s.type, 'v', s.unit)} FROM unnest(?) AS u(v)",
+                                      [[texts[k] for k in positions]]).fetchall()
+                bad.append(pd.DataFrame({"column": s.id, "position": positions,
+                                         "reason": [r[0] or "无法识别" for r in reasons]}))
+    finally:
+        if own:
+            con.close()
+    typed = df.reset_index(drop=True).copy()
+    for i, s in enumerate(specs):
+        typed[s.id] = out[f"c{i}"].to_numpy() if s.type in ("str", "code") else out[f"c{i}"].values
+    unreadable = (pd.concat(bad, ignore_index=True) if bad
+                  else pd.DataFrame({"column": pd.Series(dtype=str), "position": pd.Series(dtype=int),
+                                     "reason": pd.Series(dtype=str)}))
+    return Cleaned(typed, unreadable)
+
+
+def specs_from_meta(column_types: dict[str, str], column_units: dict[str, str | None],
+                    required: dict[str, bool] | None = None) -> list[ColumnSpec]:
+    """Specs from a suite's meta (what the gate runner has at hand)."""
+    return [ColumnSpec(cid, cid, t.split("(")[0], column_units.get(cid), bool((required or {}).get(cid)))
+            for cid, t in column_types.items()]
