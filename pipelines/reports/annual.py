@@ -355,18 +355,47 @@ def _collection(wb: Workbook, ctx: Ctx) -> None:
     sw.table([Col("源系统"), Col("源表"), Col("检查规则", 26), Col("字段"), Col("性质"), Col("问题行数"),
               Col("问题比例"), Col("说明", 20)], gap_rows, name="collection_gaps",
              empty_text="最近一次检查没有未通过的检查项")
+    _collection_reconciliation(sw, ctx)
     _freshness_section(sw, ctx)
     ctx.finish(sw, landscape=True)
 
 
+def _collection_reconciliation(sw: SheetWriter, ctx: Ctx) -> None:
+    """（四）跨系统对账: the platform's numbers against the business systems' (audit.fct_reconciliation)."""
+    rules = q.reconciliation(ctx.w, ctx.year)
+    sw.heading("（四）跨系统对账（状态数据平台与各业务系统）")
+    rows = []
+    for r in rules:
+        name = r["rule_name_zh"]
+        if r["grain"] != "学年":  # compared per 专业: the values are sums over the majors
+            name += f"（按专业比对 {r['n_items']} 项，不一致 {r['n_mismatch']} 项）"
+        verdict = "一致" if r["n_mismatch"] == 0 else "不一致"
+        fmt = FMT_INT if all(float(v or 0).is_integer() for v in (r["left_value"], r["right_value"])) else "#,##0.00"
+        rows.append((name, r["left_label_zh"], cell(r["left_value"], fmt, empty="—"),
+                     r["right_label_zh"], cell(r["right_value"], fmt, empty="—"), cell(r["difference"], fmt, empty="—"),
+                     cell(r["relative_difference"], "0.0%", empty="—"), verdict, r["severity"],
+                     r["responsible_dept_name"] or ""))
+    sw.table([Col("对账规则", 24), Col("一方数据项", 22), Col("一方的值", 11), Col("对照数据项（业务系统）", 22),
+              Col("对照的值", 11), Col("差值", 9), Col("相对差", 8), Col("结论", 8), Col("性质", 6),
+              Col("负责核实部门", 12)], rows, name="collection_reconciliation", tier_cols=["结论"],
+             empty_text="本学年没有对账结果（两方都有数据的学年才比对）")
+    for r in rules:
+        for m in (r["messages"] or [])[:5]:
+            sw.note(f"{r['rule_id']} {r['rule_name_zh']}：{m}")
+        if len(r["messages"] or []) > 5:
+            sw.note(f"{r['rule_id']} 另有 {len(r['messages']) - 5} 项不一致，见数据质量看板「跨系统对账」。")
+    sw.note("按专业比对的规则，值为各专业之和。不一致的「提醒」请负责部门核实后在源系统或平台更正；"
+            "「阻断」规则不一致时本次数据不发布。规则与容差见 seeds/reconciliation_rules.csv。")
+
+
 def _freshness_section(sw: SheetWriter, ctx: Ctx) -> None:
-    """（四）数据新鲜度: which sources are held back by the gate and since when (pipelines/freshness.py). Read live
+    """（五）数据新鲜度: which sources are held back by the gate and since when (pipelines/freshness.py). Read live
     from the gate results next to the served file when they are there, else from audit.source_freshness."""
     from pipelines.freshness import BLOCKED, CURRENT, freshness_for_report, stale_summary
     from pipelines.ingest.errors import SYSTEM_ZH
 
     rows = freshness_for_report(ctx.w.con, ctx.w.path)
-    sw.heading("（四）数据新鲜度（被拦截的数据源）")
+    sw.heading("（五）数据新鲜度（被拦截的数据源）")
     summary = stale_summary(rows)
     sw.paragraph(("注意：" + summary + "本报告中这些来源的数字是其上次通过检查时的数据，不是最新提交的数据。")
                  if summary else "各数据源当前发布的数据均为最近一次通过质量闸门的数据，没有被拦截的数据源。")

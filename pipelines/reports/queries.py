@@ -524,3 +524,24 @@ def training_by_type(w: Warehouse, year: str) -> list[dict[str, Any]]:
                sum(online_hours) AS online_hours, sum(training_hours) AS training_hours,
                count(*) FILTER (WHERE training_hours > 0) AS n_trained, count(*) AS n_staff
         FROM marts.fct_training WHERE academic_year = ?""", [year])
+
+
+# ---------------------------------------------------------------------- 跨系统对账 (audit.fct_reconciliation)
+def reconciliation(w: Warehouse, year: str) -> list[dict[str, Any]]:
+    """One row per reconciliation rule for `year`: the school-level values, or for a rule compared per 专业 the
+    sums over the majors with how many majors disagree; the disagreeing items' messages (empty when all agree)."""
+    if not w.has("audit.fct_reconciliation"):
+        return []
+    return w.rows("""
+        SELECT rule_id, any_value(rule_name_zh) AS rule_name_zh, any_value(grain) AS grain,
+               any_value(left_label_zh) AS left_label_zh, sum(left_value) AS left_value,
+               any_value(right_label_zh) AS right_label_zh, sum(right_value) AS right_value,
+               sum(difference) AS difference, sum(difference) / nullif(sum(right_value), 0) AS relative_difference,
+               count(*) AS n_items, count(*) FILTER (WHERE verdict = '不一致') AS n_mismatch,
+               any_value(severity) AS severity, any_value(responsible_dept_name) AS responsible_dept_name,
+               list(CASE WHEN entity_id = '全校' THEN message_zh ELSE entity_name || '：' || message_zh END
+                    ORDER BY entity_id) FILTER (WHERE verdict = '不一致') AS messages
+        FROM audit.fct_reconciliation
+        WHERE academic_year = ?
+        GROUP BY rule_id
+        ORDER BY rule_id""", [year])

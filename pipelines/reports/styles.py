@@ -38,7 +38,8 @@ NO_DATA = "本学年无数据"
 
 # text results that are coloured conditionally besides the tier names
 PASS_COLOURS = {"达标": "#7CB342", "是": "#7CB342", "不达标": "#C62828", "否": "#C62828", "达成": "#7CB342",
-                "未达成": "#EF6C00", NO_DATA: "#BDBDBD", "无数据": "#BDBDBD"}
+                "未达成": "#EF6C00", NO_DATA: "#BDBDBD", "无数据": "#BDBDBD",
+                "一致": "#7CB342", "不一致": "#EF6C00"}  # 跨系统对账
 
 
 def unit_format(unit: str | None, decimals: int | None = None) -> str:

@@ -1,6 +1,9 @@
 """状态数据平台 export: one workbook per collection year, `状态数据采集_<学年>.xlsx`, one sheet per platform
 table named `<table id> <name>` (A1 院校基本信息 … A7-6-2 就业). Numbers agree with the other sources:
-A5 = 财务 (calendar year = the academic year's first year), A6-1 = 人事 专任教师 hired by 09-01, A6-3 = 人事
+A1 普通专科生 = 学工 students in school that year; the other 学生类型 (进修, 成人脱产, 夜大, 函授, 留学生, 预科) are
+small shares of it (reference/student_types.csv); A1 全日制/折合在校生 = the 教发〔2004〕2号 formula with the weights of
+seeds/student_type_weights.csv, except in the first year, where 折合 leaves out the 函授 students (a clerk's slip the
+reconciliation shows); A5 = 财务 (calendar year = the academic year's first year), A6-1 = 人事 专任教师 hired by 09-01, A6-3 = 人事
 校外兼职教师, A7-6-1 = 学工 招生, A7-6-2 = 学工 毕业就业. School stocks (areas, equipment, books) come from
 reference/school_conditions.csv scaled by size, so the 生均 lines are near the national ones and some years below."""
 
@@ -11,21 +14,40 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipelines.config import REPO_ROOT
 from pipelines.simulator import contract, reference, writers
 from pipelines.simulator.academic_calendar import YEARS, academic_year
 from pipelines.simulator.college import College, in_school
 
 SYSTEM = "zhuangtai"
 FILE = "状态数据采集_{year}.xlsx"
-EQUIVALENT_EXTRA = 0.004  # 进修生 and 成人脱产 students on top of 全日制 (折合在校生)
+WEIGHTS_CSV = REPO_ROOT / "seeds" / "student_type_weights.csv"
 
 
-def _school(college: College, y: int) -> pd.DataFrame:
-    n = int(in_school(college.students, y).sum())
+def _student_types(college: College, y: int, rng: np.random.Generator) -> dict[str, int]:
+    """A1 counts by 学生类型: 普通专科生 from the 学工 roster, the others a small share of it."""
+    regular = int(in_school(college.students, y).sum())
+    shares = reference.load("student_types")
+    parts = {"students_regular_junior": regular}
+    for col, lo, hi in zip(shares["column"], shares["share_low"].astype(float), shares["share_high"].astype(float),
+                           strict=True):
+        parts[col] = int(round(regular * rng.uniform(lo, hi)))
+    return parts
+
+
+def _school(college: College, y: int, rng: np.random.Generator) -> pd.DataFrame:
+    parts = _student_types(college, y, rng)
+    w = pd.read_csv(WEIGHTS_CSV, encoding="utf-8").set_index("a1_column")
+    n = pd.Series(parts).reindex(w.index).fillna(0)
+    fulltime = int(n[w["counts_as_fulltime"]].sum())
+    weights = w["equivalent_weight"]
+    if y == YEARS[0]:  # the slip: 函授 left out of 折合在校生
+        weights = weights.drop("students_correspondence")
+    equivalent = round(float((n.reindex(weights.index) * weights).sum()), 1)
     return pd.DataFrame([{"school_name": reference.SCHOOL_NAME, "school_code": reference.SCHOOL_CODE,
                           "academic_year": academic_year(y), "school_type": reference.SCHOOL_TYPE,
                           "sponsor": "江苏省教育厅", "location": "江苏省常州市", "college_count": len(college.colleges),
-                          "fulltime_students": n, "equivalent_students": round(n * (1 + EQUIVALENT_EXTRA), 1)}])
+                          **parts, "fulltime_students": fulltime, "equivalent_students": equivalent}])
 
 
 def _conditions(college: College, y: int) -> pd.DataFrame:
@@ -57,7 +79,7 @@ def _bases(college: College, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def sheets_for_year(college: College, y: int, internal: pd.DataFrame, external: pd.DataFrame,
-                    rng: np.random.Generator) -> dict[str, pd.DataFrame]:
+                    rng: np.random.Generator, a1_rng: np.random.Generator) -> dict[str, pd.DataFrame]:
     st, staff = college.students, college.staff
     here = in_school(st, y)
     counts = st[here].groupby("major_code").size()
@@ -84,7 +106,7 @@ def sheets_for_year(college: College, y: int, internal: pd.DataFrame, external: 
     employment["major_name"] = employment["major_code"].map(college.majors.set_index("major_code")["major_name"])
     ext_base = external.assign(students_received=rng.integers(5, 60, len(external)) * max(1, round(college.size.scale)))
     return {
-        "a1_school": _school(college, y),
+        "a1_school": _school(college, y, a1_rng),
         "a3_conditions": _conditions(college, y),
         "a4_1_internal_base": internal[internal["major_code"].isin(majors["major_code"])],
         "a4_2_external_base": ext_base[ext_base["major_code"].isin(majors["major_code"])],
@@ -102,11 +124,12 @@ def sheets_for_year(college: College, y: int, internal: pd.DataFrame, external: 
 def write(out: Path, seed: int, college: College) -> dict[str, tuple[Path, int]]:
     internal, external = _bases(college, seed)
     rng = np.random.default_rng([seed, 61])
+    a1_rng = np.random.default_rng([seed, 62])  # its own stream: the other sheets stay as they were
     written = {}
     for y in YEARS:
         wb = writers.new_workbook()
         rows = 0
-        for table, df in sheets_for_year(college, y, internal, external, rng).items():
+        for table, df in sheets_for_year(college, y, internal, external, rng, a1_rng).items():
             writers.add_table_sheet(wb, contract.source(SYSTEM, table), contract.to_export(df, SYSTEM, table))
             rows += len(df)
         path = out / SYSTEM / FILE.format(year=academic_year(y))

@@ -236,7 +236,77 @@ LEFT JOIN labels AS l ON l.source_system = a.source_system AND l.source_table = 
         "dq_source_freshness": _dataset(
             "dq_source_freshness", "数据质量·数据新鲜度", "每张源表最近一次成功加载的批次（raw._batches）", fresh_sql, fresh_cols,
             fresh_metrics, "last_loaded_at"),
+        **reconciliation_datasets(),
     }
+
+
+# --- 跨系统对账 (audit.fct_reconciliation, rules in seeds/reconciliation_rules.csv) -------------------------
+RECON = "dq_reconciliation"
+RECON_CHART = "跨系统对账"
+
+
+def reconciliation_datasets() -> dict[str, dict]:
+    """Every school-level comparison, and the per-专业 ones that disagree (the agreeing ones would bury them):
+    不一致 first, then the latest 学年 first."""
+    sql = """SELECT
+    r.rule_id,
+    r.rule_name_zh,
+    r.academic_year,
+    r.entity_name,
+    r.left_label_zh,
+    r.left_value,
+    r.right_label_zh,
+    r.right_value,
+    r.difference,
+    r.relative_difference,
+    r.verdict,
+    r.severity,
+    r.responsible_dept,
+    r.responsible_dept_name,
+    r.message_zh,
+    CASE WHEN r.verdict = '不一致' THEN '0' ELSE '1' END || (9999 - CAST(left(r.academic_year, 4) AS INTEGER))
+        || r.rule_id || r.entity_id AS sort_key
+FROM audit.fct_reconciliation AS r
+WHERE r.grain = '学年' OR r.verdict = '不一致'"""
+    cols = [
+        _col("rule_id", "VARCHAR", "规则编号"),
+        _col("rule_name_zh", "VARCHAR", "对账规则"),
+        _col("academic_year", "VARCHAR", "学年"),
+        _col("entity_name", "VARCHAR", "对象"),
+        _col("left_label_zh", "VARCHAR", "一方数据项"),
+        _col("left_value", "DOUBLE", "一方的值"),
+        _col("right_label_zh", "VARCHAR", "对照数据项（业务系统）"),
+        _col("right_value", "DOUBLE", "对照的值"),
+        _col("difference", "DOUBLE", "差值"),
+        _col("relative_difference", "DOUBLE", "相对差"),
+        _col("verdict", "VARCHAR", "结论"),
+        _col("severity", "VARCHAR", "严重程度"),
+        _col("responsible_dept", "VARCHAR", "负责部门代码"),
+        _col("responsible_dept_name", "VARCHAR", "负责核实部门"),
+        _col("message_zh", "VARCHAR", "说明"),
+        _col("sort_key", "VARCHAR", "排序键（不一致在前、新学年在前）"),
+    ]
+    metrics = [
+        _metric("n_compared", "COUNT(*)", "对账项数"),
+        _metric("n_mismatch", "SUM(CASE WHEN verdict = '不一致' THEN 1 ELSE 0 END)", "不一致项数"),
+    ]
+    return {RECON: _dataset(RECON, "数据质量·跨系统对账",
+                            "状态数据平台与各业务系统同一个数的比对（audit.fct_reconciliation）：全校的各项，及不一致的分专业项",
+                            sql, cols, metrics, None)}
+
+
+def reconciliation_charts() -> list[dict]:
+    chart = _table_raw(RECON_CHART, RECON,
+                       ["academic_year", "rule_name_zh", "entity_name", "left_label_zh", "left_value", "right_label_zh",
+                        "right_value", "difference", "relative_difference", "verdict", "severity",
+                        "responsible_dept_name", "message_zh"],
+                       [], None, "sort_key", True, pct_columns=["relative_difference"])
+    # the dataset has no time column: no time-range filter
+    chart["params"]["adhoc_filters"] = []
+    qc = json.loads(chart["query_context"])
+    qc["form_data"]["adhoc_filters"] = []
+    chart["query_context"] = json.dumps(qc, ensure_ascii=False)
+    return [chart]
 
 
 # --- charts -------------------------------------------------------------------------------------------
@@ -356,6 +426,7 @@ def charts() -> list[dict]:
                     "unexpected_ratio", "sample_values", "validated_at"],
                    [latest, "severity = 'warning'", "success = false"], "validated_at", "unexpected_count", False,
                    pct_columns=["unexpected_ratio"]),
+        *reconciliation_charts(),
     ]
 
 
@@ -367,6 +438,7 @@ LAYOUT = [  # rows of (chart name, width of 12, height)
     [("各系统各源表检查通过率（最近一次检查）", 12, 60)],
     [("待补数据缺口（最近一次检查的警告项）", 12, 60)],
     [("数据新鲜度（各源表最近加载）", 12, 60)],
+    [(RECON_CHART, 12, 70)],
 ]
 DASHBOARD_TITLE = "数据质量"
 DASHBOARD_SLUG = "data-quality"

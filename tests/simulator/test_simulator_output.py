@@ -53,8 +53,9 @@ def test_row_counts_of_size_s(college_s):
     assert 400_000 <= rows["jiaowu.sqlite: score"] <= 1_200_000
     assert rows["jiaowu.sqlite: attendance_record"] > 50_000
     wb = openpyxl.load_workbook(out / "zhuangtai/状态数据采集_2024-2025.xlsx", read_only=True)
-    a1 = list(wb["A1 院校基本信息"].iter_rows(values_only=True))
-    assert 14_000 <= a1[1][7] <= 17_000  # 全日制在校生 ≈ 15,000
+    header, a1 = list(wb["A1 院校基本信息"].iter_rows(values_only=True))[:2]
+    a1 = dict(zip(header, a1, strict=True))
+    assert 14_000 <= a1["普通专科生数"] < a1["全日制在校生数"] <= 17_000  # 全日制在校生 ≈ 15,000
 
 
 def test_referential_integrity(college_s):

@@ -1,7 +1,9 @@
 {{ config(materialized='view') }}
 -- 学校层面指标，每学年一行一个指标（公式、单位、方向：seeds/indicator_catalogue.csv）。
 -- 办学条件类按状态数据平台的采集学年（A1/A3/A6-1/A6-3，fct_school_conditions）；招生、毕业、就业按学工系统；
--- 生均财政拨款按财务系统（财务自然年 N 计入 N–N+1 学年）。目标任务完成率在 spiral.fct_target_achievement。
+-- 生均财政拨款按财务系统（财务自然年 N 计入 N–N+1 学年）。
+-- 分母「折合在校生数」「全日制在校生数」是按 A1 各学生类型计算的值（教发〔2004〕2号，int_student_equivalents），
+-- 不是 A1 填报的合计；两者的差异见 audit.fct_reconciliation（R03、R04）。目标任务完成率在 spiral.fct_target_achievement。
 with school as (
     -- the school's own code and name: the latest A1 sheet, else the profile seed
     select

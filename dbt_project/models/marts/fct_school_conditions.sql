@@ -1,5 +1,6 @@
 -- 办学条件 per 采集学年 (状态数据平台 A1 + A3, plus the teacher counts of A6-1/A6-3): the inputs of the
--- 教发〔2004〕2号 basic indicators (生师比, 生均仪器设备, 生均图书, 生均教学行政用房 …).
+-- 教发〔2004〕2号 basic indicators (生师比, 生均仪器设备, 生均图书, 生均教学行政用房 …). The two student totals are
+-- the ones computed from A1's counts by 学生类型 (int_student_equivalents); what A1 reports is kept as reported_*.
 with a6_1 as (
     select academic_year, count(*) as fulltime_teachers,
            count(*) filter (where is_dual_qualified) as dual_qualified_teachers,
@@ -19,8 +20,10 @@ select
     a1.school_name,
     a1.school_type,
     a1.college_count,
-    a1.fulltime_students,
-    a1.equivalent_students,
+    eq.fulltime_students,
+    eq.equivalent_students,
+    eq.reported_fulltime_students,
+    eq.reported_equivalent_students,
     a3.land_area_m2,
     a3.teaching_rooms_m2,
     a3.admin_rooms_m2,
@@ -44,6 +47,7 @@ select
     a3._batch_id as a3_batch_id,
     a1._source_file
 from {{ ref('stg_zhuangtai__a1_school') }} as a1
+left join {{ ref('int_student_equivalents') }} as eq using (academic_year)
 left join {{ ref('stg_zhuangtai__a3_conditions') }} as a3 using (academic_year)
 left join a6_1 using (academic_year)
 left join a6_3 using (academic_year)
