@@ -49,8 +49,11 @@ def _tier_colours() -> dict[str, str]:
 
 TIER_COLOURS = _tier_colours()
 TIER_SERIES = "tier_legend"  # series grouped by tier: legend labels sort (by name) in severity order
-STATUS_COLOURS = {"新发现": "#C62828", "诊断中": "#EF6C00", "改进中": "#F9A825", "已复核": "#1E8E3E",
-                  "达成": "#1E8E3E", "未达成": "#C62828", "无数据": "#757575", "定性目标": "#BDBDBD"}
+# 诊改 statuses and target results borrow the tier colours (one palette, seeds/warning_tiers.csv)
+STATUS_COLOURS = {status: TIER_COLOURS[tier] for status, tier in {
+    "新发现": "红", "诊断中": "橙", "改进中": "黄", "已复核": "达到目标",
+    "达成": "达到目标", "未达成": "红", "无数据": "数据缺失", "定性目标": "无标准"}.items()}
+LABEL_COLOURS = {**TIER_COLOURS, **STATUS_COLOURS}
 
 
 # --- SQL building blocks ------------------------------------------------------------------------------
@@ -558,8 +561,9 @@ class Chart(dict):
 
 def _chart(dash: str, name: str, viz: str, ds_key: str, params: dict, query: dict, where=(), description=None,
            trend=False) -> Chart:
+    # the tier colours travel with every chart too (explore and standalone views do not read the dashboard's)
     params = {"viz_type": viz, "datasource": "0__table", "extra_form_data": {}, "dashboards": [],
-              "adhoc_filters": [_sql_filter(w) for w in where], **params}
+              "adhoc_filters": [_sql_filter(w) for w in where], "label_colors": LABEL_COLOURS, **params}
     query = {"filters": [], "extras": {"having": "", "where": " AND ".join(f"({w})" for w in where)},
              "applied_time_extras": {}, "annotation_layers": [], "series_limit": 0, "order_desc": True,
              "url_params": {}, "custom_params": {}, "custom_form_data": {}, "post_processing": [], **query}
@@ -921,7 +925,7 @@ def dashboard(spec: dict) -> dict:
             "cascadeParentIds": [], "scope": {"rootPath": ["ROOT_ID"], "excluded": trend_ids if is_year else []},
             "tabsInScope": [],
         })
-    label_colors = {**TIER_COLOURS, **STATUS_COLOURS}
+    label_colors = LABEL_COLOURS
     return {
         "dashboard_title": spec["title"], "description": spec.get("description"), "css": "", "slug": slug,
         "certified_by": "", "certification_details": "", "published": True,

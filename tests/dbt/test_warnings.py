@@ -42,7 +42,7 @@ def _target(dept, year, indicator):
 
 
 # ---- boundary cases: (entity id, value, expected tier); entities of college C09, which has no annual targets
-HIGHER = _lines("MAJ_DUAL_TEACHER_RATIO", "省特色")   # 0.60 / 0.60 / 0.45 / 0.40 as shipped
+HIGHER = _lines("MAJ_DUAL_TEACHER_RATIO", "省特色")   # 0.60 / 0.60 / 0.40 / 0.35 as shipped
 LOWER = _lines("MAJ_STUDENT_TEACHER_RATIO", "省特色")  # 25 / 25 / 27 / 29 as shipped
 
 
@@ -79,7 +79,7 @@ def _indicator_rows():
     rows += [indicator_row(e, "MAJ_STUDENT_TEACHER_RATIO", v) for e, v, _ in LOWER_CASES]
     rows += [
         # the sentence of the brief, verbatim
-        indicator_row("510201", "MAJ_DUAL_TEACHER_RATIO", 0.38, entity_name="计算机应用技术", college_code="C02"),
+        indicator_row("510201", "MAJ_DUAL_TEACHER_RATIO", 0.33, entity_name="计算机应用技术", college_code="C02"),
         # a second, milder warning of the same major (省特色 enrolment line 0.97 / orange 0.92 → 0.95 is 黄, 招就处)
         indicator_row("510201", "MAJ_ENROL_PLAN_RATE", 0.95, entity_name="计算机应用技术", college_code="C02"),
         # college C02's own target: met → 达到目标; 达标 but short of it → 达标
@@ -198,7 +198,7 @@ def _tiers(db, indicator):
 
 
 def test_shipped_lines_are_the_ones_the_comments_describe():
-    assert HIGHER == {"standard_value": 0.6, "yellow_line": 0.6, "orange_line": 0.45, "red_line": 0.4}
+    assert HIGHER == {"standard_value": 0.6, "yellow_line": 0.6, "orange_line": 0.4, "red_line": 0.35}
     assert LOWER == {"standard_value": 25, "yellow_line": 25, "orange_line": 27, "red_line": 29}
     assert C02_TARGET == pytest.approx(0.66)
 
@@ -222,7 +222,7 @@ def test_reason_sentence_verbatim_and_departments(built):
     [row] = _q(built, "select reason_zh, tier, responsible_dept, responsible_dept_name, assisting_depts, "
                       "assisting_dept_names, cycle from warnings.fct_warnings where entity_id = '510201' "
                       "and indicator_code = 'MAJ_DUAL_TEACHER_RATIO'")
-    assert row == ("计算机应用技术专业 2024-2025学年 双师素质教师比例 38.0%，低于省特色专业标准 60.0%（红色预警）",
+    assert row == ("计算机应用技术专业 2024-2025学年 双师素质教师比例 33.0%，低于省特色专业标准 60.0%（红色预警）",
                    "红", "D09", "人事处", "D08;C02", "教务处、信息工程学院", "学年")
 
 
@@ -297,7 +297,7 @@ def test_case_per_major_merges_its_indicators(built):
         "worst_tier": "红", "tier_rank": 4, "n_reasons": 2,
         "indicator_codes": "MAJ_DUAL_TEACHER_RATIO,MAJ_ENROL_PLAN_RATE", "responsible_dept_code": "D09",
         "responsible_person_id": "JN0201", "responsible_person_name": "钱带头", "college_code": "C02", "priority": 1,
-        "reasons_zh": "计算机应用技术专业 2024-2025学年 双师素质教师比例 38.0%，低于省特色专业标准 60.0%（红色预警）；"
+        "reasons_zh": "计算机应用技术专业 2024-2025学年 双师素质教师比例 33.0%，低于省特色专业标准 60.0%（红色预警）；"
                       "计算机应用技术专业 2024-2025学年 招生计划完成率 95.0%，低于省特色专业标准 97.0%（黄色预警）"}
 
 
@@ -361,9 +361,9 @@ def test_target_achievement(built):
         from spiral.fct_target_achievement_items where academic_year = '2024-2025'""")}
     # D11 carries plan item PI04 (school employment rate 0.95): actual 0.96 → 达成
     assert rows[("D11", "SCH_EMPLOY_RATE")][1:] == (0.95, True, "达成")
-    # C02's target on its majors' 双师 ratio: average of 0.38, 0.66 and 0.659 (no numerator/denominator) < 0.66
+    # C02's target on its majors' 双师 ratio: average of 0.33, 0.66 and 0.659 (no numerator/denominator) < 0.66
     actual, target, achieved, status = rows[("C02", "MAJ_DUAL_TEACHER_RATIO")]
-    assert actual == pytest.approx((0.38 + C02_TARGET + C02_TARGET - EPS) / 3)
+    assert actual == pytest.approx((0.33 + C02_TARGET + C02_TARGET - EPS) / 3)
     assert (achieved, status) == (False, "未达成")
     assert rows[("D07", None)][3] == "定性目标"
     [(rate,)] = _q(built, "select achievement_rate from spiral.fct_target_achievement "
