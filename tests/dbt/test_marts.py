@@ -188,7 +188,9 @@ def test_a_failing_build_names_the_failed_node(tmp_path):
 def test_the_simulated_college_is_warned_at_every_level_and_tier(built):
     """The demo must show what the platform is for: 黄, 橙 and 红 warnings at each of the five levels."""
     _, db, _ = built
-    seen = set(_q(db, "SELECT DISTINCT level, worst_tier FROM warnings.fct_warning_cases"))
+    # the tiers of the reasons (per-indicator judgements; students: the student warning rules)
+    seen = set(_q(db, "SELECT DISTINCT level, tier FROM warnings.fct_warnings WHERE is_warning "
+                      "UNION SELECT '学生', tier FROM warnings.fct_student_warnings"))
     expected = {(lvl, t) for lvl in ("学校", "专业", "课程", "教师", "学生") for t in ("黄", "橙", "红")}
     assert expected - seen == set()
     # and every level has at least ten indicators with values
