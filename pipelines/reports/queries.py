@@ -198,13 +198,14 @@ def level_case_counts(w: Warehouse, year: str) -> list[dict[str, Any]]:
     the objects warned (warnings.agg_warning_shares) — the headline numbers of the report."""
     cols = ", ".join(f"count(c.case_id) FILTER (WHERE c.worst_tier = '{t}') AS \"{t}\"" for t in WARNING_TIERS)
     return w.rows(f"""
-        SELECT s.level, s.n_entities, s.n_warned, s.warned_share, s.n_orange_red, s.n_red, s.red_share,
-               count(c.case_id) AS n_cases, {cols}
-        FROM warnings.agg_warning_shares AS s
-        LEFT JOIN warnings.fct_warning_cases AS c ON c.level = s.level AND c.academic_year = s.academic_year
-        WHERE s.academic_year = ?
-        GROUP BY ALL
-        ORDER BY list_position({LEVELS}, s.level)""", [year])
+        SELECT * FROM (
+            SELECT s.level, s.n_entities, s.n_warned, s.warned_share, s.n_orange_red, s.n_red, s.red_share,
+                   count(c.case_id) AS n_cases, {cols}
+            FROM warnings.agg_warning_shares AS s
+            LEFT JOIN warnings.fct_warning_cases AS c ON c.level = s.level AND c.academic_year = s.academic_year
+            WHERE s.academic_year = ?
+            GROUP BY ALL)
+        ORDER BY list_position({LEVELS}, level)""", [year])
 
 
 def level_indicator_summary(w: Warehouse, level: str, year: str) -> list[dict[str, Any]]:
