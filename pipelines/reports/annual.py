@@ -248,9 +248,9 @@ def _highlights(ctx: Ctx) -> list[tuple[str, Any]]:
     tiers = [(ctx.school.get((c, ctx.year)) or {}).get("baseline_tier") for c in base]
     n_pass = sum(t == "达标" for t in tiers)
     n_fail = sum(t in ("黄", "橙", "红") for t in tiers)
-    counts = q.level_tier_counts(ctx.w, ctx.year)
-    judged = sum(c["n_judged"] for c in counts)
-    by = {t: sum(c[t] for c in counts) for t in ("红", "橙", "黄")}
+    cases = q.level_case_counts(ctx.w, ctx.year)
+    by = {t: sum(c[t] for c in cases) for t in reversed(q.WARNING_TIERS)}
+    shares = "、".join(f"{c['level']} {c['warned_share']:.1%}" for c in cases if c["n_entities"])
     school = next((t for t in q.target_achievement(ctx.w, ctx.year) if t["dept_code"] == "全校"), None)
     review = q.previous_cycle_review(ctx.w, ctx.year)
     n_prev = sum(r["n_prev_warned"] for r in review)
@@ -258,8 +258,9 @@ def _highlights(ctx: Ctx) -> list[tuple[str, Any]]:
     return [
         ("对照国家标准的指标", f"{len(base)} 项中达标 {n_pass} 项、不达标 {n_fail} 项、无数据 {len(base) - n_pass - n_fail} 项"
                          "（见 二(一)、二(二)）"),
-        ("五个层面判定", f"{judged:,} 次，预警 {sum(by.values()):,} 次：红 {by['红']:,}、橙 {by['橙']:,}、黄 {by['黄']:,}"
-                       "（见 三）"),
+        ("预警事项（五个层面）", f"{sum(by.values()):,} 项（每个对象每个周期一项）："
+                              + "、".join(f"{ctx.tier_names.get(t, t)} {n:,}" for t, n in by.items())
+                              + f"；有预警的对象占比 {shares}（见 三）"),
         ("目标任务完成率（全校）", cell(school and school["achievement_rate"], "0.0%", empty="无数据")),
         ("上一周期预警改进率", cell(improved / n_prev if n_prev else None, "0.0%", empty="上一周期无预警")),
     ]
@@ -779,22 +780,30 @@ def _service(wb: Workbook, ctx: Ctx) -> None:
 # ---------------------------------------------------------------------- 三、达标与预警汇总
 def _summary(wb: Workbook, ctx: Ctx) -> None:
     sw = ctx.sheet(wb, "三、达标与预警汇总", width_cols=14)
+    sw.heading("（一）五个层面预警事项")
+    warn_headers = [ctx.tier_names.get(t, t) for t in q.WARNING_TIERS]
+    sw.table([Col("层面", 8), Col("对象数", 9), Col("有预警的对象", 12), Col("占比", 9), Col("其中红色", 9),
+              Col("预警事项", 10), *(Col(h, 10) for h in warn_headers)],
+             [(c["level"], (c["n_entities"], FMT_INT), (c["n_warned"], FMT_INT), cell(c["warned_share"], FMT_PCT),
+               (c["n_red"], FMT_INT), (c["n_cases"], FMT_INT), *((c[t], FMT_INT) for t in q.WARNING_TIERS))
+              for c in q.level_case_counts(ctx.w, ctx.year)], name="summary_cases")
+    sw.note("预警事项 = 一个对象（学校、专业、课程、教师、学生）一个诊改周期一项，等级取最严重的原因；课程、学生按学期，"
+            "一个对象一学年最多两项。学生层面按学生预警规则（学业、考勤）判定，不按单个学生指标。")
     counts = {r["level"]: r for r in q.level_tier_counts(ctx.w, ctx.year)}
-    sw.heading("（一）五个层面判定结果")
+    sw.heading("（二）五个层面指标判定结果（分析用）")
     tier_headers = [ctx.tier_names.get(t, t) for t in q.TIER_ORDER]
     rows = []
     for lv in q.LEVELS:
         c = counts.get(lv)
         if c is None:
-            rows.append((lv, *([NO_DATA] + [""] * (len(q.TIER_ORDER) + 4))))
+            rows.append((lv, *([NO_DATA] + [""] * (len(q.TIER_ORDER) + 2))))
             continue
         rows.append((lv, (c["n_entities"], FMT_INT), (c["n_indicators"], FMT_INT), (c["n_judged"], FMT_INT),
-                     *((c[t], FMT_INT) for t in q.TIER_ORDER), (c["n_warnings"], FMT_INT),
-                     cell(c["n_warnings"] / c["n_judged"] if c["n_judged"] else None, FMT_PCT)))
+                     *((c[t], FMT_INT) for t in q.TIER_ORDER)))
     t = sw.table([Col("层面", 8), Col("对象数", 9), Col("指标数", 8), Col("判定数", 10),
-                  *(Col(h, 9) for h in tier_headers), Col("预警数", 9), Col("预警率", 9)], rows,
-                 name="summary_levels")
-    sw.note("判定数 = 对象 × 周期 × 指标（学期指标一个学年两次判定）；预警 = 黄、橙、红；预警率 = 预警数 ÷ 判定数。")
+                  *(Col(h, 9) for h in tier_headers)], rows, name="summary_levels")
+    sw.note("判定数 = 对象 × 周期 × 指标（学期指标一个学年两次判定）；预警数以上表“预警事项”为准"
+            "（学生层面的单项指标越线只供分析，不算预警）。")
     ch = bar_chart(f"{ctx.year}学年五个层面判定结果构成", stacked=True, y_format="#,##0")
     ch.grouping = "percentStacked"
     for tcode, h in zip(q.TIER_ORDER, tier_headers, strict=True):
@@ -803,11 +812,11 @@ def _summary(wb: Workbook, ctx: Ctx) -> None:
     set_categories(ch, sw.ws, col=1, first_row=t.first_row, last_row=t.last_row)
     ch.y_axis.number_format = "0%"
     sw.place_chart(ch, height_rows=15)
-    sw.heading("（二）学校层面全部指标")
+    sw.heading("（三）学校层面全部指标")
     school_codes = [c for c, ind in ctx.catalogue.items() if ind["level"] == "学校"]
     _school_indicator_table(sw, ctx, school_codes, name="summary_school")
     for i, lv in enumerate(q.LEVELS[1:], start=3):
-        sw.heading(f"（{'三四五六'[i - 3]}）{lv}层面指标")
+        sw.heading(f"（{'四五六七'[i - 3]}）{lv}层面指标")
         rows = []
         for r in q.level_indicator_summary(ctx.w, lv, ctx.year):
             f = fmt_of(r)
@@ -818,13 +827,13 @@ def _summary(wb: Workbook, ctx: Ctx) -> None:
                   Col("最小值", 10), Col("最大值", 10), *(Col(h, 9) for h in tier_headers)], rows,
                  name=f"summary_level_{['major', 'course', 'teacher', 'student'][i - 3]}")
     sw.note("平均值为各对象指标值的简单平均（不加权）。")
-    sw.heading("（七）学生学业与考勤预警（按学期）")
+    sw.heading("（八）学生学业与考勤预警（按学期）")
     sws = q.student_warning_counts(ctx.w, ctx.year)
     sw.table([Col("学期", 14), Col("预警类别", 12), Col(ctx.tier_names["黄"], 10), Col(ctx.tier_names["橙"], 10),
               Col(ctx.tier_names["红"], 10), Col("合计", 10)],
              [(r["semester_code"], r["warning_type"], (r["n_yellow"], FMT_INT), (r["n_orange"], FMT_INT),
                (r["n_red"], FMT_INT), (r["n"], FMT_INT)) for r in sws], name="summary_student_warnings")
-    sw.heading("（八）目标链：各部门年度目标达成")
+    sw.heading("（九）目标链：各部门年度目标达成")
     ta = q.target_achievement(ctx.w, ctx.year)
     sw.table([Col("部门", 18), Col("类型", 10), Col("目标数", 8), Col("量化且有数据", 10), Col("达成", 8),
               Col("未达成", 8), Col("无数据", 8), Col("定性目标", 8), Col("达成度", 10), Col("等级", 10)],
@@ -843,9 +852,10 @@ def _issues(wb: Workbook, ctx: Ctx) -> None:
     n_prev = sum(r["n_prev_warned"] for r in review)
     n_ok = sum(r["n_now_pass"] for r in review)
     n_better = sum(r["n_better_still_warned"] for r in review)
-    n_now = sum(r["n_warnings"] for r in issues)
+    n_now = sum(c["n_cases"] for c in q.level_case_counts(ctx.w, ctx.year))
     sw.paragraph(
-        f"本学年各层面共产生预警 {n_now:,} 项（涉及 {len(issues)} 个指标）。上一周期预警的 {n_prev:,} 项中，"
+        f"本学年五个层面共有预警事项 {n_now:,} 项（学校、专业、课程、教师层面涉及 {len(issues)} 个指标；学生按学业、考勤"
+        f"预警规则）。上一周期越线的 {n_prev:,} 项指标判定中，"
         f"本周期已回到达标 {n_ok:,} 项，仍预警但已改善 {n_better:,} 项"
         + (f"，改进率 {(n_ok + n_better) / n_prev:.1%}。" if n_prev else "。")
         + "以下按“监测—预警—改进”小循环与“目标—标准—诊断—改进”大循环列出问题与建议，"

@@ -148,16 +148,28 @@ def scope_warning_rows(w: q.Warehouse, code: str, year: str, levels: Sequence[st
                  w.indicator_code, w.entity_id, w.period""", [year, *params, *levels])
 
 
-def scope_warning_groups(w: q.Warehouse, code: str, year: str, level: str) -> list[dict[str, Any]]:
-    """Warnings of one level grouped by indicator × tier (students: too many to list for a functional dept)."""
+def scope_student_warning_groups(w: q.Warehouse, code: str, year: str) -> list[dict[str, Any]]:
+    """Student warnings (the student warning rules, not per indicator) grouped by 类别 × tier."""
     return w.rows(f"""
-        SELECT w.indicator_name, w.tier, any_value(w.tier_name) AS tier_name, count(*) AS n,
-               count(DISTINCT w.entity_id) AS n_entities, any_value(w.assisting_dept_names) AS assisting_dept_names,
-               arg_max(w.reason_zh, coalesce(abs(w.value), 0)) AS example_reason
-        FROM warnings.fct_warnings AS w
-        WHERE w.academic_year = ? AND w.is_warning AND {_scope_sql()} AND w.level = ?
-        GROUP BY w.indicator_code, w.indicator_name, w.tier
-        ORDER BY w.indicator_code, max(w.severity_rank) DESC""", [year, code, code, level])
+        SELECT w.warning_type AS indicator_name, w.tier, any_value(w.tier_name) AS tier_name, count(*) AS n,
+               count(DISTINCT w.student_id) AS n_entities, any_value(w.assisting_dept_names) AS assisting_dept_names,
+               arg_max(w.reason_zh, coalesce(w.failed_credits, w.truant_hours, 0)) AS example_reason
+        FROM warnings.fct_student_warnings AS w
+        WHERE w.academic_year = ? AND {_scope_sql()}
+        GROUP BY w.warning_type, w.tier
+        ORDER BY w.warning_type, max(w.severity_rank) DESC""", [year, code, code])
+
+
+def college_student_warning_rows(w: q.Warehouse, code: str, year: str) -> list[dict[str, Any]]:
+    """The student warnings of a 二级学院's students, in the columns of the warning list."""
+    return w.rows("""
+        SELECT '学生' AS level, w.student_name AS entity_name, w.warning_name_zh AS indicator_name,
+               w.semester_code AS period, 'STU' AS indicator_code, NULL AS unit, NULL AS standard_value,
+               NULL AS baseline_value, coalesce(w.failed_courses, w.truant_hours) AS value, w.tier_name,
+               w.reason_zh, NULL AS status_zh, w.assisting_dept_names
+        FROM warnings.fct_student_warnings AS w
+        WHERE w.academic_year = ? AND w.college_code = ?
+        ORDER BY w.severity_rank DESC, w.warning_type, w.student_id, w.semester_code""", [year, code])
 
 
 def scope_items(w: q.Warehouse, code: str, year: str) -> list[dict[str, Any]]:
@@ -289,15 +301,15 @@ def build_department(w: q.Warehouse, dept: str, year: str, *, previous: Path | N
     # ---- 三、问题诊断
     sw = sheet(wb, "问题诊断", "三、问题诊断", 10)
     warns = scope_warning_rows(w, code, year, DIAGNOSIS_LEVELS)
-    groups = scope_warning_groups(w, code, year, "学生")
+    groups = scope_student_warning_groups(w, code, year)
     n_students = sum(g["n"] for g in groups)
     sw.paragraph(f"本学年本部门负责或所属对象的预警：学校、专业、课程、教师层面 {len(warns):,} 项，逐项列出并附原因说明"
                  f"（对象、周期、指标、当前值、越过的标准线）；学生层面 {n_students:,} 项，按指标与等级汇总"
                  + ("，名单见“附：学生预警名单”。" if is_college else "，学生名单由各二级学院的自我诊断报告列出。"))
     sw.table(WARNING_COLS, [_warning_row(r, cat) for r in warns], name="dept_warnings", tier_cols=("等级",),
              empty_text="本学年没有预警")
-    sw.heading("学生层面预警（按指标与等级汇总）")
-    sw.table([Col("指标", 16), Col("等级", 9, align="center"), Col("预警次数", 10), Col("学生数", 10),
+    sw.heading("学生层面预警（学生预警规则，按类别与等级汇总）")
+    sw.table([Col("预警类别", 16), Col("等级", 9, align="center"), Col("预警次数", 10), Col("学生数", 10),
               Col("典型原因", 60), Col("协助部门", 20)],
              [(g["indicator_name"], g["tier_name"], (g["n"], FMT_INT), (g["n_entities"], FMT_INT),
                g["example_reason"], g["assisting_dept_names"] or "—") for g in groups],
@@ -305,7 +317,7 @@ def build_department(w: q.Warehouse, dept: str, year: str, *, previous: Path | N
     finish(sw)
     if is_college:
         sw = sheet(wb, "附：学生预警名单", "附：学生预警名单", 10)
-        students = scope_warning_rows(w, code, year, ("学生",), scope="w.college_code = ?")
+        students = college_student_warning_rows(w, code, year)
         sw.table(WARNING_COLS, [_warning_row(r, cat) for r in students], name="dept_student_warnings",
                  tier_cols=("等级",), empty_text="本学年没有学生预警")
         finish(sw)

@@ -8,6 +8,7 @@ catalogue and the national lines (ref.national_baselines), and show “本学年
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,12 +17,21 @@ from typing import Any
 
 import duckdb
 
+from pipelines.config import REPO_ROOT
 from pipelines.reports import ReportError
 
 YEAR_RE = re.compile(r"^(\d{4})-(\d{4})$")
 LEVELS = ["学校", "专业", "课程", "教师", "学生"]
-TIER_ORDER = ["达到目标", "达标", "黄", "橙", "红", "数据缺失", "无标准"]
-WARNING_TIERS = ["黄", "橙", "红"]
+
+
+def _seed_tiers() -> list[dict[str, str]]:
+    """The tier vocabulary, in severity order, from its one place (seeds/warning_tiers.csv)."""
+    with open(REPO_ROOT / "seeds" / "warning_tiers.csv", encoding="utf-8") as f:
+        return sorted(csv.DictReader(f), key=lambda t: int(t["severity_rank"]))
+
+
+TIER_ORDER = [t["tier"] for t in _seed_tiers()]
+WARNING_TIERS = [t["tier"] for t in _seed_tiers() if t["is_warning"] == "true"]
 
 
 def serving_path(home: str | Path | None = None) -> Path:
@@ -181,6 +191,21 @@ def level_tier_counts(w: Warehouse, year: str) -> list[dict[str, Any]]:
                count(*) AS n_judged, {cols}, count(*) FILTER (WHERE is_warning) AS n_warnings
         FROM warnings.fct_warnings WHERE academic_year = ?
         GROUP BY level""", [year])
+
+
+def level_case_counts(w: Warehouse, year: str) -> list[dict[str, Any]]:
+    """Per level: objects, warning cases (one per object × cycle, warnings.fct_warning_cases) by worst tier, and
+    the objects warned (warnings.agg_warning_shares) — the headline numbers of the report."""
+    cols = ", ".join(f"count(c.case_id) FILTER (WHERE c.worst_tier = '{t}') AS \"{t}\"" for t in WARNING_TIERS)
+    return w.rows(f"""
+        SELECT * FROM (
+            SELECT s.level, s.n_entities, s.n_warned, s.warned_share, s.n_orange_red, s.n_red, s.red_share,
+                   count(c.case_id) AS n_cases, {cols}
+            FROM warnings.agg_warning_shares AS s
+            LEFT JOIN warnings.fct_warning_cases AS c ON c.level = s.level AND c.academic_year = s.academic_year
+            WHERE s.academic_year = ?
+            GROUP BY ALL)
+        ORDER BY list_position({LEVELS}, level)""", [year])
 
 
 def level_indicator_summary(w: Warehouse, level: str, year: str) -> list[dict[str, Any]]:

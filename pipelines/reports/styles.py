@@ -7,6 +7,7 @@ readers — and the tests — find it without knowing the layout.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterable, Sequence
 from copy import copy
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
+from pipelines.config import REPO_ROOT
+
 FONT_NAME = "等线"  # Excel's default CJK font; LibreOffice falls back to Noto Sans CJK
 THIN = Side(style="thin", color="9E9E9E")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -36,10 +39,20 @@ NOTE_FONT = Font(name=FONT_NAME, size=9, italic=True, color="616161")
 ZEBRA_FILL = PatternFill("solid", start_color="F3F6FA", end_color="F3F6FA")
 NO_DATA = "本学年无数据"
 
-# text results that are coloured conditionally besides the tier names
-PASS_COLOURS = {"达标": "#7CB342", "是": "#7CB342", "不达标": "#C62828", "否": "#C62828", "达成": "#7CB342",
-                "未达成": "#EF6C00", NO_DATA: "#BDBDBD", "无数据": "#BDBDBD",
-                "一致": "#7CB342", "不一致": "#EF6C00"}  # 跨系统对账
+
+
+def _tier_colour(tier: str) -> str:
+    """A tier's colour from the one tier vocabulary (seeds/warning_tiers.csv)."""
+    with open(REPO_ROOT / "seeds" / "warning_tiers.csv", encoding="utf-8") as f:
+        return next(t["colour"] for t in csv.DictReader(f) if t["tier"] == tier)
+
+
+# text results that are coloured conditionally besides the tier names: pass words take the colour of 达标,
+# fail words the colour of 红 (未达成 a target: 橙), no data the colour of 未设标准
+PASS_COLOURS = {"达标": _tier_colour("达标"), "是": _tier_colour("达标"), "不达标": _tier_colour("红"),
+                "否": _tier_colour("红"), "达成": _tier_colour("达标"), "未达成": _tier_colour("橙"),
+                NO_DATA: _tier_colour("无标准"), "无数据": _tier_colour("无标准"),
+                "一致": _tier_colour("达标"), "不一致": _tier_colour("橙")}  # 跨系统对账
 
 
 def unit_format(unit: str | None, decimals: int | None = None) -> str:

@@ -124,7 +124,7 @@ def build_classes_and_students(rng: np.random.Generator, majors: pd.DataFrame, a
     kinds, p = zip(*ADMISSION_TYPES, strict=True)
     st["admission_type"] = np.array(kinds)[rng.choice(len(kinds), n, p=np.array(p) / sum(p))]
     st["phone"] = people.phones(rng, n)
-    st["ability"] = rng.normal(0, 9, n)
+    st["ability"] = rng.normal(0, 7, n)  # sd 7 (was 9): few students still fail 4+ courses after 补考 (calibration.md)
     truant = rng.random(n) < 0.04 * st["absence_factor"].to_numpy()
     st["absence_rate"] = np.where(truant, rng.uniform(0.10, 0.35, n), rng.gamma(1.5, 0.012, n))
     st.loc[truant, "ability"] -= 6

@@ -18,9 +18,14 @@ TRAINING_TYPES = (  # type, hours low–high, share of trainings, program templa
     ("国家级培训", 40, 80, 0.08, ["职业院校教师素质提高计划国家级培训（{x}）", "全国职业院校双师型教师培训（{x}）"]),
     ("省级培训", 24, 64, 0.17, ["江苏省高职院校教师专业技能培训（{x}）", "省级骨干教师培训班（{x}）"]),
     ("校本培训", 4, 16, 0.40, ["新形态课堂教学设计工作坊", "课程思政专题培训", "教学能力比赛备赛培训", "诊改工作专题培训"]),
-    ("企业实践", 40, 160, 0.15, ["{e}企业实践"]),
-    ("线上研修", 8, 32, 0.20, ["国家智慧教育平台寒假研修", "国家智慧教育平台暑期研修", "职业教育数字化转型线上研修"]),
+    ("线上研修", 8, 32, 0.35, ["国家智慧教育平台寒假研修", "国家智慧教育平台暑期研修", "职业教育数字化转型线上研修"]),
 )
+# 企业实践 (教师〔2016〕3号: 专业课教师 ≥ 6 months in 5 years, docs/calibration.md): every 专业课教师 has a personal
+# yearly rhythm of 30–48 working days (vacations), skips about one year in twelve; a few (deliberate trouble, the
+# "untrained teachers") do almost none. 1 day = 8 学时.
+ENTERPRISE_DAYS = (30, 48)
+ENTERPRISE_SKIP = 0.08
+ENTERPRISE_UNTRAINED = 0.05
 ACHIEVEMENTS = (("论文", 0.45, "基于{k}的{c}教学改革研究"), ("课题", 0.18, "{k}背景下《{c}》课程建设研究"),
                 ("专利", 0.12, "一种用于{c}实训的辅助装置"), ("教材", 0.07, "《{c}》（活页式教材）"),
                 ("竞赛指导", 0.18, "指导学生获职业院校技能大赛{c}赛项奖项"))
@@ -59,7 +64,7 @@ def training(seed: int, college: College) -> pd.DataFrame:
     rng = np.random.default_rng([seed, 31])
     s = college.staff
     rows = []
-    lazy = rng.random(len(s)) < 0.12  # teachers short of training hours (many with none at all)
+    lazy = rng.random(len(s)) < 0.04  # teachers short of training hours (many with none at all; calibration.md)
     enterprises = reference.load("enterprises").set_index("college_code")["enterprise"].str.split("|")
     for y in YEARS:
         here = (s["hire_date"].dt.year <= y).to_numpy()
@@ -82,11 +87,33 @@ def training(seed: int, college: College) -> pd.DataFrame:
                                       "training_type": kind, "start_date": start,
                                       "hours": (rng.integers(lo // 2, hi // 2 + 1, len(sel)) * 2),
                                       "academic_year": academic_year(y)}))
+    rows.append(_enterprise_practice(rng, s, enterprises))
     t = pd.concat(rows, ignore_index=True).drop_duplicates(["staff_id", "program", "start_date"])
     t = t.sort_values(["academic_year", "staff_id", "start_date"], kind="stable").reset_index(drop=True)
     t["staff_id"] = dirt.spaces(rng, dirt.lower_case(rng, t["staff_id"], 0.02), 0.01)
     t["start_date"] = _as_dates(dirt.messy_dates(rng, t["start_date"], 0.03, serial_as_number=True))
     return t
+
+
+def _enterprise_practice(rng: np.random.Generator, s: pd.DataFrame, enterprises: pd.Series) -> pd.DataFrame:
+    """One 企业实践 record per 专业课教师 and year (summer or winter vacation), from the year of hire."""
+    professional = ((s["post_type"] == "专任教师") & (s["major_code"] != "")).to_numpy()
+    untrained = rng.random(len(s)) < ENTERPRISE_UNTRAINED
+    rate = np.where(untrained, rng.uniform(0, 8, len(s)), rng.uniform(*ENTERPRISE_DAYS, len(s)))
+    rows = []
+    for y in YEARS:
+        here = professional & (s["hire_date"].dt.year <= y).to_numpy()
+        days = np.round(rate * rng.uniform(0.8, 1.2, len(s))) * (rng.random(len(s)) > ENTERPRISE_SKIP)
+        sel = np.flatnonzero(here & (days > 0))
+        summer = rng.random(len(sel)) < 0.7
+        start = np.where(summer, np.datetime64(f"{y + 1}-07-06"), np.datetime64(f"{y + 1}-01-15")) \
+            + rng.integers(0, 10, len(sel)).astype("timedelta64[D]")
+        ents = [enterprises.get(d, enterprises.iloc[0]) for d in s["dept_code"].to_numpy()[sel]]
+        rows.append(pd.DataFrame({"staff_id": s["staff_id"].to_numpy()[sel],
+                                  "program": [f"{e[rng.integers(0, len(e))]}企业实践" for e in ents],
+                                  "training_type": "企业实践", "start_date": start,
+                                  "hours": (days[sel] * 8).astype(int), "academic_year": academic_year(y)}))
+    return pd.concat(rows, ignore_index=True)
 
 
 def research(seed: int, college: College, courses: pd.DataFrame) -> pd.DataFrame:

@@ -104,7 +104,10 @@ def _pick_teachers(rng: np.random.Generator, college: College, tasks: pd.DataFra
         pool = staff["staff_id"].to_numpy()[by_major & (hired_year <= year)]
         if len(pool) == 0:
             pool = staff["staff_id"].to_numpy()[staff["dept_code"].to_numpy() == dept]
-        out.loc[idx] = pool[rng.integers(0, len(pool), len(idx))]
+        # the 教研室 shares its tasks out evenly (a shuffled round robin), as colleges plan 工作量; random picks
+        # left some teachers with no class at all and others with three times the norm
+        order = rng.permutation(len(idx))
+        out.loc[np.asarray(idx)[order]] = rng.permutation(pool)[np.arange(len(idx)) % len(pool)]
     return out
 
 
@@ -136,7 +139,8 @@ def build_scores(rng: np.random.Generator, college: College, tasks: pd.DataFrame
     score = np.clip(np.round(rng.normal(mu, 9)), 0, 100)
     score[rng.random(len(score)) < 0.002] = 0  # 缺考
     passed = score >= 60
-    makeup = np.where(passed, np.nan, np.clip(np.round(rng.normal(mu + 4, 10)), 0, 100))
+    # 补考: most who fail pass the resit (docs/calibration.md: 学业预警 is for the few still failing after it)
+    makeup = np.where(passed, np.nan, np.clip(np.round(rng.normal(mu + 9, 9)), 0, 100))
     scores = pd.DataFrame({"student_id": st["student_id"].to_numpy()[s], "task_id": tasks["task_id"].to_numpy()[t],
                            "exam_type": "正考", "total_score": score, "is_passed": passed, "makeup_score": makeup,
                            "is_retake": False})

@@ -26,30 +26,37 @@ Design (docs/superset.md has the table of datasets):
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
+from pipelines.config import REPO_ROOT
 from pipelines.superset.dq_dashboard import _col, _dataset, _dump, _metric, _sql_filter, _uid
 from pipelines.superset.manage import ASSETS_DIR
 
-TIER_COLOURS = {"达到目标": "#1E8E3E", "达标": "#7CB342", "黄色预警": "#F9A825", "橙色预警": "#EF6C00",
-                "红色预警": "#C62828", "数据缺失": "#757575", "未设标准": "#BDBDBD",
-                "黄": "#F9A825", "橙": "#EF6C00", "红": "#C62828"}
-STATUS_COLOURS = {"新发现": "#C62828", "诊断中": "#EF6C00", "改进中": "#F9A825", "已复核": "#1E8E3E",
-                  "达成": "#1E8E3E", "未达成": "#C62828", "无数据": "#757575", "定性目标": "#BDBDBD"}
+
+def _tier_colours() -> dict[str, str]:
+    """Label → colour for every way a tier is shown (code, name, legend label "2 黄色预警"), from the one
+    vocabulary seeds/warning_tiers.csv (the serving model srv_tiers builds the same legend labels)."""
+    with open(REPO_ROOT / "seeds" / "warning_tiers.csv", encoding="utf-8") as f:
+        tiers = list(csv.DictReader(f))
+    out = {}
+    for t in tiers:
+        out.update({t["tier"]: t["colour"], t["name_zh"]: t["colour"],
+                    f"{t['severity_rank']} {t['name_zh']}": t["colour"]})
+    return out
+
+
+TIER_COLOURS = _tier_colours()
+TIER_SERIES = "tier_legend"  # series grouped by tier: legend labels sort (by name) in severity order
+# 诊改 statuses and target results borrow the tier colours (one palette, seeds/warning_tiers.csv)
+STATUS_COLOURS = {status: TIER_COLOURS[tier] for status, tier in {
+    "新发现": "红", "诊断中": "橙", "改进中": "黄", "已复核": "达到目标",
+    "达成": "达到目标", "未达成": "红", "无数据": "数据缺失", "定性目标": "无标准"}.items()}
+LABEL_COLOURS = {**TIER_COLOURS, **STATUS_COLOURS}
 
 
 # --- SQL building blocks ------------------------------------------------------------------------------
-def _fmt(expr: str, unit: str = "c.unit", decimals: str = "c.decimals") -> str:
-    """The display rule of macros/judge_format.sql: 0.42 % → 42.0%, 17.5 比 → 17.50:1, 4000 元 → 4000.00元."""
-    return (f"CASE WHEN {expr} IS NULL THEN '—' "
-            f"WHEN {unit} = '%' THEN printf('%.' || coalesce({decimals}, 1) || 'f', {expr} * 100) || '%' "
-            f"WHEN {unit} = '比' THEN printf('%.' || coalesce({decimals}, 2) || 'f', {expr}) || ':1' "
-            f"ELSE printf('%.' || coalesce({decimals}, 2) || 'f', {expr}) || coalesce({unit}, '') END")
-
-
-
-
 def _latest(col: str, table: str, where: str = "") -> str:
     """`is_latest_year` as a scalar subquery (computed once; unlike a window it keeps filter push-down)."""
     return f"{col} = (SELECT max(academic_year) FROM {table}{' WHERE ' + where if where else ''}) AS is_latest_year"
@@ -57,28 +64,30 @@ def _latest(col: str, table: str, where: str = "") -> str:
 LATEST_COL = _col("is_latest_year", "BOOLEAN", "是否最近学年",
                   description="该行的学年是否为数据集中最近的学年（概览数字只看最近学年）")
 
-# columns every indicator-judgement dataset shares (w = warnings.fct_warnings, c = ref.indicator_catalogue)
-_JUDGED_SELECT = f"""    w.academic_year,
+# columns every indicator-judgement dataset shares (w = serve.srv_indicator_judgements: display texts, is_met
+# and the legend label are built in dbt, never here)
+_JUDGED_SELECT = """    w.academic_year,
     w.period,
     w.indicator_code,
     w.indicator_name,
     w.vertical_system,
     w.unit,
-    CASE w.direction WHEN 'higher' THEN '越高越好' ELSE '越低越好' END AS direction_zh,
+    w.direction_zh,
     w.value,
     w.numerator,
     w.denominator,
     w.value_display,
-    {_fmt('w.standard_value')} AS standard_display,
-    {_fmt('w.baseline_value')} AS baseline_display,
-    {_fmt('w.target_value')} AS target_display,
+    w.standard_display,
+    w.baseline_display,
+    w.target_display,
     w.tier,
     w.tier_name,
+    w.tier_legend,
     w.severity_rank,
     w.is_warning,
-    w.tier IN ('达标', '达到目标') AS is_met,
-    w.academic_year = (SELECT max(academic_year) FROM warnings.fct_warnings AS l WHERE l.level = w.level)
-        AS is_latest_year"""
+    w.is_met,
+    w.is_judged,
+    w.is_latest_year"""
 
 _JUDGED_COLS = [
     _col("academic_year", "VARCHAR", "学年"),
@@ -97,14 +106,16 @@ _JUDGED_COLS = [
     _col("target_display", "VARCHAR", "目标值"),
     _col("tier", "VARCHAR", "判定代码"),
     _col("tier_name", "VARCHAR", "判定"),
+    _col("tier_legend", "VARCHAR", "判定（图例）"),
     _col("severity_rank", "INTEGER", "严重程度"),
     _col("is_warning", "BOOLEAN", "是否预警"),
     _col("is_met", "BOOLEAN", "是否达标"),
+    _col("is_judged", "BOOLEAN", "是否已判定"),
     LATEST_COL,
 ]
 
 _MET = "SUM(CASE WHEN is_met THEN 1 ELSE 0 END)"
-_JUDGED = "SUM(CASE WHEN tier IN ('达标', '达到目标', '黄', '橙', '红') THEN 1 ELSE 0 END)"
+_JUDGED = "SUM(CASE WHEN is_judged THEN 1 ELSE 0 END)"
 _JUDGED_METRICS = [
     _metric("n_values", "COUNT(*)", "指标值个数"),
     _metric("n_warnings", "SUM(CASE WHEN is_warning THEN 1 ELSE 0 END)", "预警数"),
@@ -133,27 +144,54 @@ def datasets() -> dict[str, dict]:
 {_JUDGED_SELECT},
     w.reason_zh,
     w.responsible_dept_name AS lead_dept_name
-FROM warnings.fct_warnings AS w
-JOIN ref.indicator_catalogue AS c USING (indicator_code)
+FROM serve.srv_indicator_judgements AS w
 WHERE w.level = '学校'""",
         _JUDGED_COLS + [_col("reason_zh", "VARCHAR", "判定说明"), _col("lead_dept_name", "VARCHAR", "牵头部门")],
         _JUDGED_METRICS)
 
-    # 全部预警（黄/橙/红），学生匿名；附诊改事项状态
+    # 预警事项：每个对象每个周期一行（warnings.fct_warning_cases）—— 看板上所有预警数都从这里来；学生匿名
+    d["zg_warning_cases"] = _ds(
+        "zg_warning_cases", "预警中心·预警事项",
+        "每个对象（学校/专业/课程/教师/学生）每个周期一条预警事项：最严重等级、全部原因、责任部门与责任人、优先级；"
+        "学生只显示“某同学（班级）”",
+        """SELECT
+    md5(w.level || '|' || w.entity_id) AS entity_key, w.level, w.level_order, w.entity_label, w.cycle,
+    w.academic_year,
+    w.worst_tier, w.tier_rank, w.tier_name, w.tier_legend, w.reasons_zh, w.indicator_codes, w.n_reasons,
+    w.responsible_dept, w.responsible_dept_name, w.responsible_person_name, w.responsible_person_role,
+    w.college_code, w.college_name, w.priority, w.is_latest_year
+FROM serve.srv_warning_cases AS w""",
+        [_col("entity_key", "VARCHAR", "对象键（散列，不显示学号）"), _col("level", "VARCHAR", "层面"),
+         _col("level_order", "INTEGER", "层面序号"),
+         _col("entity_label", "VARCHAR", "对象"), _col("cycle", "VARCHAR", "周期"),
+         _col("academic_year", "VARCHAR", "学年"), _col("worst_tier", "VARCHAR", "最严重等级代码"),
+         _col("tier_rank", "INTEGER", "严重程度"), _col("tier_name", "VARCHAR", "预警等级"),
+         _col("tier_legend", "VARCHAR", "预警等级（图例）"), _col("reasons_zh", "VARCHAR", "预警原因（严重在前）"),
+         _col("indicator_codes", "VARCHAR", "涉及指标"), _col("n_reasons", "BIGINT", "原因条数"), *DEPT_COLS,
+         _col("responsible_person_name", "VARCHAR", "责任人"), _col("responsible_person_role", "VARCHAR", "责任人角色"),
+         *COLLEGE_COLS, _col("priority", "INTEGER", "优先级（1 最高）"), LATEST_COL],
+        [_metric("n_cases", "COUNT(*)", "预警事项数"),
+         _metric("n_entities", "COUNT(DISTINCT entity_key)", "预警对象数"),
+         _metric("n_red", "SUM(CASE WHEN worst_tier = '红' THEN 1 ELSE 0 END)", "红色预警事项"),
+         _metric("n_top", "SUM(CASE WHEN priority <= 2 THEN 1 ELSE 0 END)", "优先级 1–2 事项",
+                 description="优先级 1、2（红色预警）的事项数"),
+         _metric("sum_reasons", "SUM(n_reasons)", "预警指标数", description="各预警事项的原因（越线指标或触发的预警规则）条数之和")])
+
+    # 指标层面的预警明细（分析用：一条 = 一个对象一个周期的一个指标；学生层面的逐指标判定不算预警）
     d["zg_warnings"] = _ds(
-        "zg_warnings", "预警中心·预警明细",
-        "五个层面全部预警（黄/橙/红）及其原因、责任部门与诊改状态；学生层面不显示姓名学号（某同学（班级））",
-        f"""WITH items AS (
+        "zg_warnings", "预警中心·指标预警明细",
+        "学校、专业、课程、教师层面每个越线的指标（黄/橙/红）及其原因、责任部门与诊改状态（分析用；预警数看预警事项）",
+        """WITH items AS (
     SELECT entity_type, entity_id, indicator_code, first_period, latest_period, status_zh
     FROM spiral.fct_improvement_items
 )
 SELECT
     w.warning_id,
     w.level,
-    CASE w.level WHEN '学校' THEN 1 WHEN '专业' THEN 2 WHEN '课程' THEN 3 WHEN '教师' THEN 4 ELSE 5 END AS level_order,
+    list_position(['学校', '专业', '课程', '教师', '学生'], w.level) AS level_order,
     w.academic_year,
     w.period,
-    CASE WHEN w.level = '学生' THEN '某同学（' || coalesce(cl.class_name, '班级不详') || '）' ELSE w.entity_name END AS entity_label,
+    w.entity_name AS entity_label,
     w.scope_value,
     w.college_code,
     coalesce(co.college_name, '全校') AS college_name,
@@ -161,19 +199,16 @@ SELECT
     w.value_display,
     w.tier,
     w.tier_name,
+    w.tier_legend,
     w.severity_rank,
-    CASE WHEN w.level = '学生' AND starts_with(w.reason_zh, w.entity_name)
-         THEN '某' || substr(w.reason_zh, length(w.entity_name) + 1) ELSE w.reason_zh END AS reason_zh,
+    w.reason_zh,
     w.responsible_dept,
     w.responsible_dept_name,
     w.assisting_dept_names,
     coalesce(i.status_zh, '新发现') AS status_zh,
-    {_latest('w.academic_year', 'warnings.fct_warnings', 'is_warning')}
-FROM warnings.fct_warnings AS w
+    w.is_latest_year
+FROM serve.srv_indicator_judgements AS w
 LEFT JOIN marts.dim_college AS co ON co.college_code = w.college_code
--- an equi-join key (a condition on w.level inside ON would make DuckDB loop over every pair)
-LEFT JOIN marts.dim_student AS st ON st.student_id = CASE WHEN w.level = '学生' THEN w.entity_id END
-LEFT JOIN marts.dim_class AS cl ON cl.class_code = st.class_code
 LEFT JOIN items AS i
     ON i.entity_type = w.entity_type AND i.entity_id = w.entity_id AND i.indicator_code = w.indicator_code
    AND w.period BETWEEN i.first_period AND i.latest_period
@@ -184,13 +219,12 @@ WHERE w.is_warning""",
          _col("scope_value", "VARCHAR", "层次/职级"), *COLLEGE_COLS,
          _col("indicator_name", "VARCHAR", "指标"), _col("value_display", "VARCHAR", "当前值"),
          _col("tier", "VARCHAR", "预警等级代码"), _col("tier_name", "VARCHAR", "预警等级"),
+         _col("tier_legend", "VARCHAR", "预警等级（图例）"),
          _col("severity_rank", "INTEGER", "严重程度"), _col("reason_zh", "VARCHAR", "预警原因"),
          *DEPT_COLS, _col("assisting_dept_names", "VARCHAR", "协助部门"), _col("status_zh", "VARCHAR", "诊改状态"),
          LATEST_COL],
-        [_metric("n_warnings", "COUNT(*)", "预警数"),
-         _metric("n_red", "SUM(CASE WHEN tier = '红' THEN 1 ELSE 0 END)", "红色预警"),
-         _metric("n_orange", "SUM(CASE WHEN tier = '橙' THEN 1 ELSE 0 END)", "橙色预警"),
-         _metric("n_yellow", "SUM(CASE WHEN tier = '黄' THEN 1 ELSE 0 END)", "黄色预警")])
+        [_metric("n_warnings", "COUNT(*)", "指标预警条数"),
+         _metric("n_red", "SUM(CASE WHEN tier = '红' THEN 1 ELSE 0 END)", "红色指标预警条数")])
 
     # 诊改事项与改进成效
     d["zg_improvement"] = _ds(
@@ -244,15 +278,14 @@ LEFT JOIN marts.dim_college AS co ON co.college_code = i.college_code""",
             f"""SELECT
 {_JUDGED_SELECT},
     w.entity_id,
-    {'w.entity_name' if level != '学生' else "'某同学'"} AS entity_name,
+    w.entity_name,
     w.scope_value,
     w.college_code,
     coalesce(co.college_name, '（未归属）') AS college_name,
-    {"w.reason_zh" if level != '学生' else "CASE WHEN starts_with(w.reason_zh, w.entity_name) THEN '某' || substr(w.reason_zh, length(w.entity_name) + 1) ELSE w.reason_zh END"} AS reason_zh,
+    w.reason_zh,
     w.responsible_dept,
     w.responsible_dept_name{extra_select}
-FROM warnings.fct_warnings AS w
-JOIN ref.indicator_catalogue AS c USING (indicator_code)
+FROM serve.srv_indicator_judgements AS w
 LEFT JOIN marts.dim_college AS co ON co.college_code = w.college_code{join_sql}
 WHERE w.level = '{level}'""",
             _JUDGED_COLS + [_col("entity_id", "VARCHAR", f"{entity_label}代码"),
@@ -329,16 +362,19 @@ LEFT JOIN emp USING (academic_year, major_code)""",
         "zg_student_warning_stats", "学生发展·学生预警统计",
         "学业预警与考勤预警人次，按学期、班级、专业、二级学院统计（不含学生姓名学号）",
         f"""SELECT
-    w.semester_code, w.academic_year, w.warning_type, w.tier, w.tier_name, w.severity_rank, w.warning_name_zh,
+    w.semester_code, w.academic_year, w.warning_type, w.tier, w.tier_name, t.legend_label AS tier_legend,
+    w.severity_rank, w.warning_name_zh,
     w.class_code, w.class_name, w.major_code, m.major_name, w.college_code, co.college_name,
     w.failed_courses, w.failed_credits, w.truant_hours,
     {_latest('w.academic_year', 'warnings.fct_student_warnings')}
 FROM warnings.fct_student_warnings AS w
+JOIN serve.srv_tiers AS t ON t.tier = w.tier
 LEFT JOIN marts.dim_major AS m ON m.major_code = w.major_code
 LEFT JOIN marts.dim_college AS co ON co.college_code = w.college_code""",
         [_col("semester_code", "VARCHAR", "学期"), _col("academic_year", "VARCHAR", "学年"),
          _col("warning_type", "VARCHAR", "预警类别"), _col("tier", "VARCHAR", "预警等级代码"),
-         _col("tier_name", "VARCHAR", "预警等级"), _col("severity_rank", "INTEGER", "严重程度"),
+         _col("tier_name", "VARCHAR", "预警等级"), _col("tier_legend", "VARCHAR", "预警等级（图例）"),
+         _col("severity_rank", "INTEGER", "严重程度"),
          _col("warning_name_zh", "VARCHAR", "预警名称"), _col("class_code", "VARCHAR", "班级代码"),
          _col("class_name", "VARCHAR", "班级"), _col("major_code", "VARCHAR", "专业代码"),
          _col("major_name", "VARCHAR", "专业"), *COLLEGE_COLS, _col("failed_courses", "INTEGER", "不及格门数"),
@@ -375,51 +411,29 @@ LEFT JOIN marts.dim_college AS co ON co.college_code = w.college_code""",
         [_metric("n_warnings", "COUNT(*)", "预警人次"),
          _metric("n_students", "COUNT(DISTINCT student_id)", "预警学生数")])
 
-    # 课程：每个教学任务的成绩、到课、评教（教务）
+    # 课程：每门课程每学期的成绩、到课、评教 —— 分子分母取自课程指标（serve.srv_course_outcomes），不另算
     d["zg_course_tasks"] = _ds(
-        "zg_course_tasks", "课程诊改·教学任务",
-        "每个教学任务（课程 × 教学班 × 学期）：正考及格/优秀人数、到课课次、学生评教（教务成绩、考勤、评教）",
-        f"""WITH s AS (
-    SELECT task_id, count(*) AS exam_students,
-           count(*) FILTER (WHERE is_passed_first_attempt) AS passed,
-           count(*) FILTER (WHERE total_score >= 90) AS excellent,
-           sum(total_score) AS score_sum
-    FROM marts.fct_score WHERE NOT is_retake GROUP BY task_id
-),
-a AS (
-    SELECT task_id, sum(sessions) AS sessions, sum(attended_sessions) AS attended_sessions
-    FROM marts.fct_attendance GROUP BY task_id
-),
-e AS (
-    SELECT task_id, sum(score * evaluator_count) AS eval_sum, sum(evaluator_count) AS evaluators
-    FROM marts.fct_teaching_evaluation WHERE eval_source = '学生评教' GROUP BY task_id
-)
-SELECT
-    t.task_id, t.semester_code, t.academic_year, t.course_code, c.course_name, t.course_level,
-    c.course_type_name, t.major_code, m.major_name, t.college_code, co.college_name,
-    s.exam_students, s.passed, s.excellent, s.score_sum, a.sessions, a.attended_sessions, e.eval_sum, e.evaluators,
-    {_latest('t.academic_year', 'marts.fct_teaching_task')}
-FROM marts.fct_teaching_task AS t
-LEFT JOIN marts.dim_course AS c USING (course_code)
-LEFT JOIN marts.dim_major AS m ON m.major_code = t.major_code
-LEFT JOIN marts.dim_college AS co ON co.college_code = t.college_code
-LEFT JOIN s USING (task_id)
-LEFT JOIN a USING (task_id)
-LEFT JOIN e USING (task_id)""",
-        [_col("task_id", "VARCHAR", "教学任务号"), _col("semester_code", "VARCHAR", "学期"),
-         _col("academic_year", "VARCHAR", "学年"), _col("course_code", "VARCHAR", "课程代码"),
-         _col("course_name", "VARCHAR", "课程"), _col("course_level", "VARCHAR", "课程级别"),
-         _col("course_type_name", "VARCHAR", "课程类型"), _col("major_code", "VARCHAR", "专业代码"),
-         _col("major_name", "VARCHAR", "专业"), *COLLEGE_COLS, _col("exam_students", "BIGINT", "正考人数"),
-         _col("passed", "BIGINT", "及格人数"), _col("excellent", "BIGINT", "优秀人数（≥90）"),
-         _col("score_sum", "DOUBLE", "总评合计"), _col("sessions", "BIGINT", "应到课次"),
-         _col("attended_sessions", "BIGINT", "实到课次"), _col("eval_sum", "DOUBLE", "评教总分"),
-         _col("evaluators", "BIGINT", "参评人数"), LATEST_COL],
-        [_metric("n_tasks", "COUNT(*)", "教学任务数"),
+        "zg_course_tasks", "课程诊改·课程教学质量",
+        "每门课程每学期：正考及格/优秀人数、总评合计、应到/实到课次、学生评教（课程指标的分子与分母）",
+        """SELECT
+    t.course_code, t.course_name, t.course_level, t.course_type_name, t.semester_code, t.academic_year,
+    t.major_code, t.major_name, t.college_code, t.college_name,
+    t.exam_students, t.passed, t.excellent, t.score_sum, t.sessions, t.attended_sessions, t.eval_sum, t.evaluators,
+    t.is_latest_year
+FROM serve.srv_course_outcomes AS t""",
+        [_col("course_code", "VARCHAR", "课程代码"), _col("course_name", "VARCHAR", "课程"),
+         _col("course_level", "VARCHAR", "课程级别"), _col("course_type_name", "VARCHAR", "课程类型"),
+         _col("semester_code", "VARCHAR", "学期"), _col("academic_year", "VARCHAR", "学年"),
+         _col("major_code", "VARCHAR", "专业代码"), _col("major_name", "VARCHAR", "专业"), *COLLEGE_COLS,
+         _col("exam_students", "DOUBLE", "正考人数"), _col("passed", "DOUBLE", "及格人数"),
+         _col("excellent", "DOUBLE", "优秀人数"), _col("score_sum", "DOUBLE", "总评合计"),
+         _col("sessions", "DOUBLE", "应到课次"), _col("attended_sessions", "DOUBLE", "实到课次"),
+         _col("eval_sum", "DOUBLE", "评教得分合计"), _col("evaluators", "DOUBLE", "评教任务数"), LATEST_COL],
+        [_metric("n_tasks", "COUNT(*)", "课程门次"),
          _metric("pass_rate", "SUM(passed) * 1.0 / NULLIF(SUM(exam_students), 0)", "及格率", ".1%",
-                 description="正考总评及格人数 ÷ 正考人数（不含重修）"),
+                 description="课程指标“及格率”的分子之和 ÷ 分母之和（正考）"),
          _metric("excellent_rate", "SUM(excellent) * 1.0 / NULLIF(SUM(exam_students), 0)", "优秀率", ".1%",
-                 description="正考总评 ≥ 90 的人数 ÷ 正考人数"),
+                 description="课程指标“优秀率”的分子之和 ÷ 分母之和（优秀线见指标目录）"),
          _metric("avg_score", "SUM(score_sum) / NULLIF(SUM(exam_students), 0)", "平均分", ".1f"),
          _metric("attendance_rate", "SUM(attended_sessions) * 1.0 / NULLIF(SUM(sessions), 0)", "到课率", ".1%",
                  description="实到课次 ÷ 应到课次（考勤自 2022-2023 学年起）"),
@@ -523,13 +537,11 @@ LEFT JOIN ref.warning_tiers AS w ON w.tier = t.tier""",
     t.dept_code, t.dept_name, t.dept_type, t.academic_year, coalesce(t.indicator_name, '定性目标') AS indicator_name,
     t.indicator_level,
     t.target_kind, t.plan_item_id,
-    CASE WHEN t.target_value IS NULL THEN coalesce(t.target_text_zh, '—')
-         ELSE {_fmt('t.target_value', 't.unit', 'c.decimals')} END AS target_display,
-    {_fmt('t.actual_value', 't.unit', 'c.decimals')} AS actual_display,
+    t.target_display,
+    t.actual_display,
     t.achievement_ratio, t.is_achieved, t.status_zh,
     {rls_cols}
-FROM spiral.fct_target_achievement_items AS t
-LEFT JOIN ref.indicator_catalogue AS c USING (indicator_code)""",
+FROM serve.srv_target_items AS t""",
         [_col("dept_code", "VARCHAR", "部门代码"), _col("dept_name", "VARCHAR", "部门"), _col("dept_type", "VARCHAR", "部门类型"),
          _col("academic_year", "VARCHAR", "学年"), _col("indicator_name", "VARCHAR", "目标（指标）"),
          _col("indicator_level", "VARCHAR", "指标层面"), _col("target_kind", "VARCHAR", "目标类别"),
@@ -549,8 +561,9 @@ class Chart(dict):
 
 def _chart(dash: str, name: str, viz: str, ds_key: str, params: dict, query: dict, where=(), description=None,
            trend=False) -> Chart:
+    # the tier colours travel with every chart too (explore and standalone views do not read the dashboard's)
     params = {"viz_type": viz, "datasource": "0__table", "extra_form_data": {}, "dashboards": [],
-              "adhoc_filters": [_sql_filter(w) for w in where], **params}
+              "adhoc_filters": [_sql_filter(w) for w in where], "label_colors": LABEL_COLOURS, **params}
     query = {"filters": [], "extras": {"having": "", "where": " AND ".join(f"({w})" for w in where)},
              "applied_time_extras": {}, "annotation_layers": [], "series_limit": 0, "order_desc": True,
              "url_params": {}, "custom_params": {}, "custom_form_data": {}, "post_processing": [], **query}
@@ -606,8 +619,11 @@ def bars(dash, name, ds, x, metrics, groupby=(), where=(), fmt="SMART_NUMBER", s
               "color_scheme": "supersetColors", "show_legend": True, "legendType": "scroll",
               "legendOrientation": "top", "rich_tooltip": True, "y_axis_format": fmt, "truncateYAxis": False,
               "y_axis_bounds": [None, None], "x_axis_sort_asc": True, "series_limit": 0,
-              "xAxisLabelRotation": rotate, "sort_series_type": "sum", "comparison_type": "values",
+              "xAxisLabelRotation": rotate, "comparison_type": "values",
               "only_total": True, "zoomable": False, "truncateXAxis": True}
+    # series of tiers in severity order: their legend labels ("2 黄色预警" …) sorted by name; others by size
+    by_tier = TIER_SERIES in groupby
+    params.update({"sort_series_type": None if by_tier else "sum", "sort_series_ascending": by_tier})
     if line:
         params.update({"seriesType": "line", "markerEnabled": True, "markerSize": 6})
     else:
@@ -646,39 +662,39 @@ MAJOR = ("专业", "major_name")
 
 
 def _school(dash="school-overview"):
-    S, W = "zg_school_indicators", "zg_warnings"
+    S, W = "zg_school_indicators", "zg_warning_cases"
     return {
         "title": "学校概况", "slug": dash,
         "description": "学校层面关键指标对照学校标准、国家基本办学条件与规划目标；五年趋势；各层面预警",
         "filters": [(*YEAR, S, {})],
         "rows": [
-            [(big(dash, "学校层面预警指标数", S, "n_warnings", subheader="个指标预警"), 3, 28),
+            [(big(dash, "学校层面预警指标数", W, "sum_reasons", where=["level = '学校'"], subheader="个指标预警"), 3, 28),
              (big(dash, "学校指标达标率", S, "met_rate", fmt=".1%", subheader="达标（含达到目标）"), 3, 28),
-             (big(dash, "学校层面红色预警", S, "n_red", subheader="个指标红色预警"), 3, 28),
-             (big(dash, "全校预警总数（五个层面）", W, "n_warnings", subheader="条预警（黄/橙/红）"), 3, 28)],
+             (big(dash, "红色预警事项（五个层面）", W, "n_red", subheader="项"), 3, 28),
+             (big(dash, "全校预警事项（五个层面）", W, "n_cases", subheader="项（每个对象每个周期一项）"), 3, 28)],
             [(raw(dash, "学校关键指标对照（标准 / 国家线 / 目标）", S,
                   ["academic_year", "indicator_name", "value_display", "standard_display", "baseline_display",
                    "target_display", "tier_name", "lead_dept_name", "reason_zh"],
                   [("academic_year", False), ("severity_rank", False), ("indicator_code", True)]), 12, 70)],
-            [(bars(dash, "学校指标判定五年趋势", S, "academic_year", ["n_values"], ["tier_name"], trend=True), 6, 55),
+            [(bars(dash, "学校指标判定五年趋势", S, "academic_year", ["n_values"], [TIER_SERIES], trend=True), 6, 55),
              (bars(dash, "学校指标达标率五年趋势", S, "academic_year", ["met_rate"], [], line=True, fmt=".1%",
                    trend=True), 6, 55)],
-            [(bars(dash, "各层面预警数（按等级）", W, "level", ["n_warnings"], ["tier_name"]), 6, 55),
-             (bars(dash, "各学年预警数（按等级）", W, "academic_year", ["n_warnings"], ["tier_name"], trend=True), 6, 55)],
+            [(bars(dash, "各层面预警事项（按等级）", W, "level", ["n_cases"], [TIER_SERIES]), 6, 55),
+             (bars(dash, "各学年预警事项（按等级）", W, "academic_year", ["n_cases"], [TIER_SERIES], trend=True), 6, 55)],
         ],
     }
 
 
 def _major(dash="major-diagnosis"):
-    M, F = "zg_major_indicators", "zg_major_flow"
+    M, F, W = "zg_major_indicators", "zg_major_flow", "zg_warning_cases"
     return {
         "title": "专业诊改", "slug": dash,
         "description": "每个专业的指标对照其层次标准、达标排名、趋势与预警",
         "filters": [(*YEAR, M, {}), (*COLLEGE, M, {}), ("专业层次", "major_tier", M, {}), (*MAJOR, M, {})],
         "rows": [
-            [(big(dash, "专业预警数", M, "n_warnings", subheader="个专业指标预警"), 3, 28),
+            [(big(dash, "有预警的专业", W, "n_cases", where=["level = '专业'"], subheader="个专业（黄/橙/红）"), 3, 28),
              (big(dash, "专业指标达标率", M, "met_rate", fmt=".1%", subheader="达标（含达到目标）"), 3, 28),
-             (big(dash, "专业红色预警", M, "n_red", subheader="个红色预警"), 3, 28),
+             (big(dash, "红色预警专业", W, "n_red", where=["level = '专业'"], subheader="个专业"), 3, 28),
              (big(dash, "在校生数", F, "sum_in_school", fmt=",d", subheader="人"), 3, 28)],
             [(table(dash, "专业达标排名", M, ["major_name", "college_name", "major_tier"],
                     ["met_rate", "n_warnings", "n_red", "n_values"], "met_rate"), 6, 70),
@@ -686,8 +702,8 @@ def _major(dash="major-diagnosis"):
                   ["academic_year", "major_name", "major_tier", "indicator_name", "value_display", "standard_display",
                    "target_display", "tier_name", "reason_zh"],
                   [("academic_year", False), ("severity_rank", False), ("major_name", True)]), 6, 70)],
-            [(bars(dash, "专业指标判定趋势", M, "academic_year", ["n_values"], ["tier_name"], trend=True), 6, 50),
-             (bars(dash, "各二级学院专业预警（按等级）", M, "college_name", ["n_warnings"], ["tier_name"], rotate=30), 6, 50)],
+            [(bars(dash, "专业指标判定趋势", M, "academic_year", ["n_values"], [TIER_SERIES], trend=True), 6, 50),
+             (bars(dash, "各二级学院专业预警（按等级）", M, "college_name", ["n_warnings"], [TIER_SERIES], rotate=30), 6, 50)],
             [(bars(dash, "各专业层次达标率", M, "major_tier", ["met_rate"], [], fmt=".1%", stack=False), 6, 45),
              (table(dash, "各专业指标预警数", M, ["indicator_name", "responsible_dept_name"],
                     ["n_warnings", "n_red", "met_rate"], "n_warnings"), 6, 45)],
@@ -722,7 +738,7 @@ def _course(dash="course-diagnosis"):
                   ["period", "entity_name", "course_level", "college_name", "indicator_name", "value_display",
                    "standard_display", "tier_name", "reason_zh"],
                   [("period", False), ("severity_rank", False), ("entity_name", True)]), 8, 60),
-             (bars(dash, "课程指标判定（按课程级别）", C, "course_level", ["n_values"], ["tier_name"]), 4, 60)],
+             (bars(dash, "课程指标判定（按课程级别）", C, "course_level", ["n_values"], [TIER_SERIES]), 4, 60)],
         ],
     }
 
@@ -770,7 +786,7 @@ def _student(dash="student-development"):
              (big(dash, "考勤预警人次", S, "n_attendance"), 3, 28),
              (big(dash, "在校生数", F, "sum_in_school", fmt=",d", subheader="人"), 3, 28),
              (big(dash, "毕业去向落实率", F, "placement_rate", fmt=".1%"), 3, 28)],
-            [(bars(dash, "各学期学生预警人次（按等级）", S, "semester_code", ["n_warnings"], ["tier_name"], trend=True,
+            [(bars(dash, "各学期学生预警人次（按等级）", S, "semester_code", ["n_warnings"], [TIER_SERIES], trend=True,
                    rotate=30), 6, 50),
              (bars(dash, "各二级学院学生预警人次（按类别）", S, "college_name", ["n_warnings"], ["warning_type"],
                    rotate=30), 6, 50)],
@@ -785,31 +801,35 @@ def _student(dash="student-development"):
             [(table(dash, "各专业招生、在校、毕业与就业", F, ["major_name", "college_name"],
                     ["sum_plan", "sum_enrolled", "register_rate", "sum_in_school", "sum_graduates", "placement_rate",
                      "related_rate", "avg_salary"], "sum_in_school"), 8, 60),
-             (bars(dash, "学生指标判定（匿名）", IND, "indicator_name", ["n_values"], ["tier_name"], rotate=30), 4, 60)],
+             (bars(dash, "学生指标判定（匿名）", IND, "indicator_name", ["n_values"], [TIER_SERIES], rotate=30), 4, 60)],
         ],
     }
 
 
 def _warnings(dash="warning-center"):
-    W, IMP = "zg_warnings", "zg_improvement"
+    C, W, IMP = "zg_warning_cases", "zg_warnings", "zg_improvement"
     return {
         "title": "预警中心", "slug": dash,
-        "description": "五个层面的全部预警：等级、责任部门、诊改状态与原因；诊改事项的改进成效",
-        "filters": [(*YEAR, W, {}), ("层面", "level", W, {}), ("预警等级", "tier_name", W, {}), (*COLLEGE, W, {}),
-                    ("责任部门", "responsible_dept_name", W, {}), ("诊改状态", "status_zh", W, {})],
+        "description": "预警事项（每个对象每个周期一项）：等级、优先级、责任部门与责任人、原因；指标预警明细与诊改事项的改进成效",
+        "filters": [(*YEAR, C, {}), ("层面", "level", C, {}), ("预警等级", "tier_name", C, {}), (*COLLEGE, C, {}),
+                    ("责任部门", "responsible_dept_name", C, {}), ("优先级", "priority", C, {})],
         "rows": [
-            [(big(dash, "预警总数", W, "n_warnings", subheader="条（黄/橙/红）"), 3, 28),
-             (big(dash, "红色预警", W, "n_red", subheader="条"), 3, 28),
-             (big(dash, "未关闭的诊改事项", IMP, "n_open", subheader="项", latest=False), 3, 28),
+            [(big(dash, "预警事项", C, "n_cases", subheader="项（黄/橙/红）"), 3, 28),
+             (big(dash, "红色预警事项", C, "n_red", subheader="项"), 3, 28),
+             (big(dash, "预警对象", C, "n_entities", subheader="个（人、课程、专业）"), 3, 28),
              (big(dash, "诊改改善率", IMP, "improved_rate", fmt=".1%", subheader="下一周期比首次预警时更好", latest=False), 3, 28)],
-            [(bars(dash, "各层面预警（按等级）", W, "level", ["n_warnings"], ["tier_name"]), 4, 50),
-             (bars(dash, "各责任部门预警（按等级）", W, "responsible_dept_name", ["n_warnings"], ["tier_name"],
+            [(bars(dash, "各层面预警事项（按等级）", C, "level", ["n_cases"], [TIER_SERIES]), 4, 50),
+             (bars(dash, "各责任部门预警事项（按等级）", C, "responsible_dept_name", ["n_cases"], [TIER_SERIES],
                    rotate=30), 5, 50),
-             (pie(dash, "预警的诊改状态", W, "status_zh", "n_warnings"), 3, 50)],
-            [(raw(dash, "预警明细（原因说明）", W,
+             (bars(dash, "各二级学院预警事项（按等级）", C, "college_name", ["n_cases"], [TIER_SERIES], rotate=30), 3, 50)],
+            [(raw(dash, "预警事项（按优先级）", C,
+                  ["priority", "cycle", "level", "entity_label", "college_name", "tier_name", "n_reasons",
+                   "responsible_dept_name", "responsible_person_name", "reasons_zh"],
+                  [("priority", True), ("cycle", False)], row_limit=5000, page=25), 12, 80)],
+            [(raw(dash, "指标预警明细（分析用）", W,
                   ["period", "level", "entity_label", "college_name", "indicator_name", "value_display", "tier_name",
-                   "status_zh", "responsible_dept_name", "assisting_dept_names", "reason_zh"],
-                  [("severity_rank", False), ("period", False)], row_limit=5000, page=25), 12, 80)],
+                   "status_zh", "responsible_dept_name", "reason_zh"],
+                  [("severity_rank", False), ("period", False)], row_limit=5000, page=25), 12, 60)],
             [(table(dash, "改进成效（各层面诊改事项）", IMP, ["level"],
                     ["n_items", "n_open", "n_closed", "n_improved", "improved_rate", "closed_rate"], "n_items"), 6, 50),
              (bars(dash, "诊改事项状态（按首次预警学年）", IMP, "academic_year", ["n_items"], ["status_zh"], trend=True), 6, 50)],
@@ -905,7 +925,7 @@ def dashboard(spec: dict) -> dict:
             "cascadeParentIds": [], "scope": {"rootPath": ["ROOT_ID"], "excluded": trend_ids if is_year else []},
             "tabsInScope": [],
         })
-    label_colors = {**TIER_COLOURS, **STATUS_COLOURS}
+    label_colors = LABEL_COLOURS
     return {
         "dashboard_title": spec["title"], "description": spec.get("description"), "css": "", "slug": slug,
         "certified_by": "", "certification_details": "", "published": True,

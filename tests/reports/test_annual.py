@@ -156,7 +156,16 @@ def test_level_summary_and_major_matrix_equal_the_warnings(wb, sql, latest_year)
         assert r["判定数"] == sum(counts.values())
         for tier, name in names.items():
             assert r[name] == counts.get(tier, 0), (r["层面"], tier)
-        assert r["预警数"] == sum(counts.get(t, 0) for t in ("黄", "橙", "红"))
+
+    # the headline: warning cases (one per object × cycle), not per-indicator judgements
+    _, _, rows, _ = read_table(wb, "summary_cases")
+    for r in rows:
+        [(n_cases, n_warned, n_red, yellow)] = sql(
+            "SELECT count(*), count(DISTINCT entity_id), count(DISTINCT entity_id) FILTER (WHERE worst_tier = '红'), "
+            "count(*) FILTER (WHERE worst_tier = '黄') FROM warnings.fct_warning_cases "
+            "WHERE academic_year = ? AND level = ?", [latest_year, r["层面"]])
+        assert (r["预警事项"], r["有预警的对象"], r["其中红色"], r[names["黄"]]) == (n_cases, n_warned, n_red, yellow)
+        assert close(r["占比"], n_warned / r["对象数"])
 
     _, headers, rows, _ = read_table(wb, "major_matrix")
     code_of = dict(sql("SELECT name_zh, indicator_code FROM ref.indicator_catalogue WHERE level = '专业'"))

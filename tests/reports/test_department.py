@@ -70,8 +70,9 @@ def test_every_warning_is_listed_with_its_reason(d08, sql, latest_year):
                                  "AND responsible_dept = 'D08'", [latest_year])}
     assert {r["原因"] for r in rows} <= reasons
     _, _, groups, _ = read_table(d08, "dept_student_warning_groups")
-    n_students = sql("SELECT count(*) FROM warnings.fct_warnings WHERE academic_year = ? AND is_warning "
-                     "AND responsible_dept = 'D08' AND level = '学生'", [latest_year])[0][0]
+    # students: the student warning rules (学业/考勤), not the per-indicator judgements
+    n_students = sql("SELECT count(*) FROM warnings.fct_student_warnings WHERE academic_year = ? "
+                     "AND (responsible_dept = 'D08' OR college_code = 'D08')", [latest_year])[0][0]
     assert sum(g["预警次数"] for g in groups if isinstance(g["预警次数"], int)) == n_students
 
 
@@ -92,8 +93,8 @@ def test_all_departments(env, tmp_path, sql, latest_year):
     c01 = load_workbook(next(tmp_path.glob("C01_*.xlsx")))
     assert c01.sheetnames == [*SHEETS, "附：学生预警名单"]
     _, _, rows, _ = read_table(c01, "dept_student_warnings")
-    n = sql("SELECT count(*) FROM warnings.fct_warnings WHERE academic_year = ? AND is_warning AND level = '学生' "
-            "AND college_code = 'C01'", [latest_year])[0][0]
+    n = sql("SELECT count(*) FROM warnings.fct_student_warnings WHERE academic_year = ? AND college_code = 'C01'",
+            [latest_year])[0][0]
     assert len(rows) == n
 
 

@@ -59,14 +59,25 @@ counts as (
     join semesters as s using (academic_year)
     left join tasks as k using (staff_id, academic_year)
     union all
-    -- 企业实践天数: the training records give 学时; 1 天 = 8 学时
-    select ty.staff_id, ty.academic_year, unnest([
-        {'code': 'TCH_TRAINING_HOURS', 'n': coalesce(g.hours, 0), 'd': null, 'b': g.batch_ids},
-        {'code': 'TCH_ENTERPRISE_DAYS', 'n': coalesce(g.enterprise_hours, 0) / 8, 'd': null, 'b': g.batch_ids}
-    ])
+    select ty.staff_id, ty.academic_year,
+           {'code': 'TCH_TRAINING_HOURS', 'n': coalesce(g.hours, 0), 'd': null, 'b': g.batch_ids}
     from teacher_years as ty
     left join training as g using (staff_id, academic_year)
     where ty.academic_year in (select academic_year from training)
+    union all
+    -- 企业实践天数 (教师〔2016〕3号: 专业课教师 6 months in every 5 years): days (1 天 = 8 学时) over the 学年 of the
+    -- five-year window up to this one that the teacher served and the training source covers ÷ those 学年,
+    -- so one year spent teaching between two blocks is no warning; only 专业课教师 (a teacher of a major)
+    select ty.staff_id, ty.academic_year,
+           {'code': 'TCH_ENTERPRISE_DAYS', 'n': sum(coalesce(g.enterprise_hours, 0)) / 8,
+            'd': count(*), 'b': string_agg(g.batch_ids, ';')}
+    from teacher_years as ty
+    join teacher_years as w
+      on w.staff_id = ty.staff_id and w.start_year between ty.start_year - 4 and ty.start_year
+    left join training as g on g.staff_id = w.staff_id and g.academic_year = w.academic_year
+    where ty.major_code is not null and w.academic_year in (select academic_year from training)
+      and ty.academic_year in (select academic_year from training)
+    group by ty.staff_id, ty.academic_year
     union all
     select ty.staff_id, ty.academic_year,
            {'code': 'TCH_RESEARCH_COUNT', 'n': coalesce(r.items, 0), 'd': null, 'b': r.batch_ids}

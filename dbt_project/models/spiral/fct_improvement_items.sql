@@ -9,7 +9,8 @@
 with judged as (
     select *
     from {{ ref('fct_warnings') }}
-    where tier not in ('数据缺失', '无标准')
+    -- students are followed by the student warning rules (fct_warning_cases), not per indicator
+    where tier not in ('数据缺失', '无标准') and level <> '学生'
 ),
 seq as (
     select *,

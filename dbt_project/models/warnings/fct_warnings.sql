@@ -92,16 +92,16 @@ select
     t.baseline_value, t.baseline_restricted_value, t.baseline_source, t.baseline_tier,
     t.target_value, t.target_source,
     t.tier, w.name_zh as tier_name, w.severity_rank, w.colour as tier_colour,
-    t.tier in ('黄', '橙', '红') as is_warning,
+    -- a student's per-indicator judgement is analysis only: the student warning rules decide (fct_student_warnings)
+    w.is_warning and t.level <> '学生' as is_warning,
+    -- the sentence only where a person reads it: warnings and data gaps of schools, majors, courses, teachers
+    case when t.level <> '学生' and (w.is_warning or t.tier = '数据缺失') then
     t.entity_name || t.entity_suffix_zh || ' ' || {{ judge_period_label('t.period') }} || ' ' || t.indicator_name
     || case
         when t.tier = '数据缺失' then
             ' 无数据（未采集或分母为 0，不按 0 计），请' || coalesce(dm.dept_map[t.responsible_dept], t.responsible_dept)
             || '核实补报（数据缺失）'
-        when t.tier = '无标准' then
-            ' ' || {{ judge_format('t.value', 't.unit', 't.decimals') }} || '，“' || coalesce(t.scope_value, '未知层次')
-            || '”在标准链中没有标准（未设标准）'
-        when t.tier in ('黄', '橙', '红') then
+        else
             ' ' || {{ judge_format('t.value', 't.unit', 't.decimals') }} || '，'
             || concat_ws('，',
                 case when t.standard_tier in ('黄', '橙', '红') then
@@ -113,21 +113,11 @@ select
                         '、限制招生线 ' || {{ judge_format('t.baseline_restricted_value', 't.unit', 't.decimals') }} else '' end
                 end)
             || '（' || w.name_zh || '）'
-        when t.tier = '达到目标' then
-            ' ' || {{ judge_format('t.value', 't.unit', 't.decimals') }} || '，达到' || t.academic_year || '学年目标 '
-            || {{ judge_format('t.target_value', 't.unit', 't.decimals') }} || '（达到目标）'
-        else
-            ' ' || {{ judge_format('t.value', 't.unit', 't.decimals') }} || '，达到' || t.standard_label_zh || ' '
-            || {{ judge_format('t.standard_value', 't.unit', 't.decimals') }}
-            || case when t.target_value is not null then
-                '，未达到' || t.academic_year || '学年目标 ' || {{ judge_format('t.target_value', 't.unit', 't.decimals') }}
-                else '' end
-            || '（达标）'
-    end as reason_zh,
+    end end as reason_zh,
     t.responsible_dept,
     coalesce(dm.dept_map[t.responsible_dept], t.responsible_dept) as responsible_dept_name,
-    array_to_string(t.assisting_list, ';') as assisting_depts,
-    {{ judge_dept_names('t.assisting_list', 'dm.dept_map') }} as assisting_dept_names,
+    case when t.level <> '学生' then array_to_string(t.assisting_list, ';') end as assisting_depts,
+    case when t.level <> '学生' then {{ judge_dept_names('t.assisting_list', 'dm.dept_map') }} end as assisting_dept_names,
     t.source_batch_ids
 from tiered as t
 join {{ ref('warning_tiers') }} as w on w.tier = t.tier
