@@ -14,6 +14,9 @@ passwords) go only into the environment, inside the SQLAlchemy URL, never into t
 | ZHENGAI_ZHUANGTAI_DIR | $ZHENGAI_SOURCES/zhuangtai | 状态数据平台 workbook drop folder |
 | ZHENGAI_RETURNS_DIR | $ZHENGAI_SOURCES/returns | 诊改反馈: the departments' returned self-diagnosis workbooks (source `fankui`) |
 | ZHENGAI_KEEP_VERSIONS | 5 | published warehouse versions kept for rollback |
+| ZHENGAI_TODAY | (today) | the day deadlines are judged against (gate: 完成时限 not in the past; dbt: 逾期), YYYY-MM-DD |
+
+Notification channels (ZHENGAI_SMTP_*, ZHENGAI_WEBHOOK_*) are read by pipelines/notify/settings.py.
 """
 
 from __future__ import annotations

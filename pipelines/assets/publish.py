@@ -10,12 +10,14 @@ import duckdb
 
 from pipelines.assets.dbt import DBT_ASSETS
 from pipelines.assets.ingest import RAW_KEYS
+from pipelines.ingest.extract import OPTIONAL_SYSTEMS
 from pipelines.publish import publish
 from pipelines.resources import WarehouseResource
 
 AUDIT_TABLES = ["expectation_results", "validation_runs"]
 PUBLISHED_MODELS = ["indicators.fct_indicator_values", "warnings.fct_warnings", "warnings.fct_student_warnings",
-                    "spiral.fct_improvement_items", "spiral.fct_target_achievement"]  # readers rely on these
+                    "spiral.fct_improvement_items", "spiral.fct_target_achievement",
+                    "spiral.fct_improvement_cases", "spiral.fct_digest_items"]  # readers rely on these
 
 
 def copy_audit(build: str, audit_db: str) -> None:
@@ -36,7 +38,9 @@ def serving_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     build = warehouse.build_file(context.run.run_id)
     if warehouse.audit_db.exists():
         copy_audit(str(build), str(warehouse.audit_db))
-    required = [f"raw.{k.path[1]}" for k in RAW_KEYS] + (PUBLISHED_MODELS if DBT_ASSETS else [])
+    # a source that may have delivered nothing yet (诊改反馈) has no raw table until its first workbook
+    required = [f"raw.{k.path[1]}" for k in RAW_KEYS if k.path[1].split("__")[0] not in OPTIONAL_SYSTEMS]
+    required += PUBLISHED_MODELS if DBT_ASSETS else []
     version = publish(layout, build, keep=settings.keep_versions, required_tables=required)
     context.log.info(f"已发布版本 {version.name} → {layout.serving}")
     return dg.MaterializeResult(metadata={"版本": version.name, "文件": str(layout.serving)})

@@ -92,7 +92,7 @@ def spec(big, bars, raw, table) -> dict:
     return {
         "title": "本部门诊改", "slug": d,
         "description": "本部门（本学院）的诊改事项：未关闭事项按优先级、逾期措施、预警处理率与改进成效",
-        "filters": [("学年", "academic_year", CASES, {}), ("层面", "level", CASES, {}),
+        "filters": [("学年", "academic_year", CASES, {}), ("二级学院", "college_name", CASES, {}), ("层面", "level", CASES, {}),
                     ("状态", "status_zh", CASES, {}), ("责任部门", "responsible_dept_name", CASES, {})],
         "rows": [
             [(big(d, "未关闭的诊改事项", CASES, "n_open", subheader="项（所有学年）", latest=False), 3, 28),
@@ -105,8 +105,8 @@ def spec(big, bars, raw, table) -> dict:
              (bars(d, "各部门预警处理率", RATES, "responsible_dept_name", ["response_rate"], [], fmt=".1%",
                    stack=False, rotate=30), 6, 50)],
             [(raw(d, "我的未关闭事项（按优先级）", CASES,
-                  ["priority", "tier_name", "level", "entity_label", "cycle", "reasons_zh", "status_zh", "answer_due",
-                   "owner", "deadline", "responsible_dept_name", "case_label"],
+                  ["priority", "tier_name", "level", "entity_label", "college_name", "cycle", "reasons_zh", "status_zh",
+                   "answer_due", "owner", "deadline", "responsible_dept_name", "case_label"],
                   [("priority", True), ("cycle", False)], where=["is_open"], row_limit=5000, page=25), 12, 80)],
             [(raw(d, "逾期的改进措施", CASES,
                   ["overdue_reason_zh", "tier_name", "level", "entity_label", "cycle", "measure", "owner", "deadline",
