@@ -25,7 +25,9 @@ def datasets(ds, latest) -> dict[str, dict]:
     c.college_code, coalesce(col.college_name, c.college_code) AS college_name,
     c.responsible_dept_code AS responsible_dept, c.responsible_dept_name,
     c.worst_tier, t.name_zh AS tier_name, c.tier_rank, c.priority, '优先级 ' || c.priority AS priority_zh,
-    c.reasons_zh, c.status_zh, c.is_open, c.is_overdue, coalesce(c.overdue_reason_zh, '') AS overdue_reason_zh,
+    -- a student's reasons name the student (姓名、学号): here only how many rules fired
+    CASE WHEN c.level = '学生' THEN '学生预警 ' || c.n_reasons || ' 项（名单见本部门自我诊断报告 / 学生预警名单）'
+         ELSE c.reasons_zh END AS reasons_zh, c.status_zh, c.is_open, c.is_overdue, coalesce(c.overdue_reason_zh, '') AS overdue_reason_zh,
     CAST(c.answer_due AS DATE) AS answer_due, c.deadline, c.owner, c.cause, c.measure, c.recheck_zh,
     c.is_improved, c.is_answered,
     {latest('c.academic_year', 'spiral.fct_improvement_cases')}

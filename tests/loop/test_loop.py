@@ -72,7 +72,7 @@ def _fill(path: Path, n: int) -> list[str]:
         key = ws.cell(r, cols[KEY_HEADER]).value
         if not key or ws.cell(r, cols["复核结果"]).value != "待复核" or ws.cell(r, cols["状态"]).value != "已下发":
             continue
-        values = ["生源基础薄弱，过程性考核不足", "建立学业帮扶小组，每周两次辅导", "王老师",
+        values = ["生源基础薄弱 过程性考核不足", "建立学业帮扶小组 每周两次辅导", "王老师",
                   TODAY + dt.timedelta(days=90), "进行中", None]
         for h, v in zip(FILL_HEADERS, values, strict=True):
             ws.cell(r, cols[h]).value = v
@@ -113,7 +113,7 @@ def test_returned_workbook_moves_the_items_and_the_response_rate(returned):
               answered)
     assert [(r[0], r[1], r[2], r[3], r[4], r[6]) for r in rows] == [
         (c, "改进中", True, "王老师", TODAY + dt.timedelta(days=90), False) for c in sorted(answered)]
-    assert all(r[5] == "建立学业帮扶小组，每周两次辅导" for r in rows)
+    assert all(r[5] == "建立学业帮扶小组 每周两次辅导" for r in rows)
     # the measures table says where each answer came from
     got = _q(serving, "SELECT case_id, workbook, deadline FROM spiral.fct_improvement_measures ORDER BY case_id")
     assert [(c, d) for c, _, d in got] == [(c, TODAY + dt.timedelta(days=90)) for c in sorted(answered)]
