@@ -55,9 +55,14 @@ class DeptDigest:
             for k, i in enumerate(items[:LISTED_PER_KIND], start=1):
                 due = i["deadline"] or (i["answer_due"].date() if i["answer_due"] else None)
                 tail = (f"；{i['overdue_reason_zh']}" if i["kind"] == "overdue" and i["overdue_reason_zh"] else "")
+                # a group chat is no place for a student's name: the robot message says 某同学, the e-mail
+                # (to the department's own contact) names the student
+                anonymous = markdown and i["level"] == "学生"
+                who = "某同学" if anonymous else (i["entity_name"] or i["entity_id"])
+                why = "学生预警（详见本部门自我诊断报告）" if anonymous else i["reasons_zh"]
                 lines.append(f"{'- ' if markdown else f'  {k}. '}[{i['tier_name']}] {i['level']} "
-                             f"{i['entity_name'] or i['entity_id']}（{i['cycle']}）：{i['reasons_zh']}"
-                             f"；期限 {due or '—'}{tail}；事项编号 {i['case_id']}")
+                             f"{who}（{i['cycle']}）：{why}"
+                             f"；期限 {due or '—'}{tail}" + ("" if anonymous else f"；事项编号 {i['case_id']}"))
             if len(items) > LISTED_PER_KIND:
                 lines.append(f"  ……另有 {len(items) - LISTED_PER_KIND} 项，请在「本部门诊改」看板查看")
             lines.append("")

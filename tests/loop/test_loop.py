@@ -222,6 +222,9 @@ def test_digest_reaches_smtp_and_webhook_once(returned, env, monkeypatch):
         assert len(bodies) == len(expected)
         assert all(b["msgtype"] == "markdown" and b["markdown"]["title"].startswith("【诊改提醒】") for b in bodies)
         assert any(name in b["markdown"]["text"] for b in bodies)
+        # a group chat never gets a student's 学号 (the e-mail to the department's own contact may)
+        students = [s for (s,) in _q(serving, "SELECT entity_id FROM spiral.fct_digest_items WHERE level = '学生'")]
+        assert not [s for s in students for b in bodies if s in b["markdown"]["text"]]
 
         # nothing changed since: no second message
         _, again = notify(env, settings=load_notify_settings())
