@@ -184,7 +184,7 @@ def test_bad_returned_workbook_is_refused_with_a_clear_message_and_nothing_lost(
     assert f"第 {r3} 行" in report and "2020-01-31" in report and "完成时限（部门填写）" in report
     [moved] = outcome.quarantined
     assert not bad.exists() and hashlib.sha256(moved.read_bytes()).hexdigest() == digest
-    assert "问题报告.txt" in {p.name for p in moved.parent.iterdir()}
+    assert f"{bad.name}.问题报告.txt" in {p.name for p in moved.parent.iterdir()}
 
 
 def test_digest_reaches_smtp_and_webhook_once(returned, env, monkeypatch):
