@@ -24,6 +24,8 @@ Command line of the quality-assurance (诊改) data platform for higher-vocation
   zhengai rollback   回滚到上一个发布的版本 / serve the previous version again
   zhengai report annual --year 2024-2025
       年度人才培养工作状态数据分析报告（Excel） / the annual status-data analysis report
+  zhengai notify --dry-run
+      向责任部门发送预警与逾期事项摘要 / the departments' digests of new warnings and overdue measures
 """
 
 
@@ -153,10 +155,11 @@ def _run_rollback(args: argparse.Namespace) -> int:
     return 0
 
 
+from pipelines.notify.cli import add_parser as _add_notify  # noqa: E402 (light: heavy imports are lazy)
 from pipelines.reports.cli import add_parser as _add_report  # noqa: E402 (light: heavy imports are lazy)
 from pipelines.superset.cli import add_parser as _add_superset  # noqa: E402 (light: heavy imports are lazy)
 
-_COMMANDS = [_add_simulate, _add_run, _add_status, _add_rollback, _add_superset, _add_report]
+_COMMANDS = [_add_simulate, _add_run, _add_status, _add_rollback, _add_superset, _add_report, _add_notify]
 
 
 def build_parser() -> argparse.ArgumentParser:

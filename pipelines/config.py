@@ -12,7 +12,11 @@ passwords) go only into the environment, inside the SQLAlchemy URL, never into t
 | ZHENGAI_XUEGONG_DIR | $ZHENGAI_SOURCES/xuegong | 学工 CSV drop folder |
 | ZHENGAI_CAIWU_DIR | $ZHENGAI_SOURCES/caiwu | 财务 xlsx drop folder |
 | ZHENGAI_ZHUANGTAI_DIR | $ZHENGAI_SOURCES/zhuangtai | 状态数据平台 workbook drop folder |
+| ZHENGAI_RETURNS_DIR | $ZHENGAI_SOURCES/returns | 诊改反馈: the departments' returned self-diagnosis workbooks (source `fankui`) |
 | ZHENGAI_KEEP_VERSIONS | 5 | published warehouse versions kept for rollback |
+| ZHENGAI_TODAY | (today) | the day deadlines are judged against (gate: 完成时限 not in the past; dbt: 逾期), YYYY-MM-DD |
+
+Notification channels (ZHENGAI_SMTP_*, ZHENGAI_WEBHOOK_*) are read by pipelines/notify/settings.py.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         system: Path(env.get(f"ZHENGAI_{system.upper()}_DIR", sources / system)).resolve()
         for system in ("renshi", "xuegong", "caiwu", "zhuangtai")
     }
+    drop_dirs["fankui"] = Path(env.get("ZHENGAI_RETURNS_DIR", sources / "returns")).resolve()
     return Settings(
         home=home,
         sources=sources,

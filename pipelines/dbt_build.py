@@ -34,7 +34,8 @@ from pipelines.ingest.contract import TableContract, load_contract
 DBT_DIR = REPO_ROOT / "dbt_project"
 STAGING_DIR = DBT_DIR / "models" / "staging"
 
-SYSTEM_ZH = {"jiaowu": "教务", "renshi": "人事", "xuegong": "学工", "caiwu": "财务", "zhuangtai": "状态数据平台"}
+from pipelines.ingest.errors import SYSTEM_ZH  # noqa: E402 - one vocabulary of source systems
+
 TYPE_ZH = {"code": "代码，已去空格、全角转半角、统一大写", "int": "整数", "decimal": "数值", "date": "日期，各种写法统一解析",
            "bool": "是/否", "str": "文本，已去首尾空格、全角转半角"}
 

@@ -11,6 +11,7 @@ import dagster as dg
 
 from pipelines.assets.dbt import DBT_ASSETS, RESOURCES
 from pipelines.assets.ingest import INGEST_ASSETS
+from pipelines.assets.notify import notify_digests
 from pipelines.assets.publish import serving_warehouse
 from pipelines.assets.reports import annual_report
 from pipelines.resources import WarehouseResource
@@ -18,7 +19,7 @@ from pipelines.run import progress_logger_def
 from pipelines.schedules import SCHEDULES, annual_job, daily_refresh, drop_folder_sensor, semester_job
 
 defs = dg.Definitions(
-    assets=[*INGEST_ASSETS, *DBT_ASSETS, serving_warehouse, annual_report],
+    assets=[*INGEST_ASSETS, *DBT_ASSETS, serving_warehouse, annual_report, notify_digests],
     jobs=[daily_refresh, semester_job, annual_job],
     schedules=SCHEDULES,
     sensors=[drop_folder_sensor],

@@ -40,6 +40,7 @@ def _step_labels() -> dict[str, str]:
     labels["dbt_models"] = "dbt 计算（staging → marts → 指标 → 预警）"
     labels["serving__warehouse"] = "发布 serving.duckdb"
     labels["reports__annual"] = "生成年度报告"
+    labels["notify__digests"] = "发送通知摘要"
     return labels
 
 

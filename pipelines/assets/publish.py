@@ -10,13 +10,15 @@ import duckdb
 
 from pipelines.assets.dbt import DBT_ASSETS
 from pipelines.assets.ingest import RAW_KEYS
+from pipelines.ingest.extract import OPTIONAL_SYSTEMS
 from pipelines.publish import publish
 from pipelines.resources import WarehouseResource
 from pipelines.runlock import release
 
 AUDIT_TABLES = ["expectation_results", "validation_runs"]
 PUBLISHED_MODELS = ["indicators.fct_indicator_values", "warnings.fct_warnings", "warnings.fct_student_warnings",
-                    "spiral.fct_improvement_items", "spiral.fct_target_achievement"]  # readers rely on these
+                    "spiral.fct_improvement_items", "spiral.fct_target_achievement",
+                    "spiral.fct_improvement_cases", "spiral.fct_digest_items"]  # readers rely on these
 
 
 def copy_audit(build: str, audit_db: str) -> None:
@@ -49,7 +51,9 @@ def serving_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     if warehouse.audit_db.exists():
         copy_audit(str(build), str(warehouse.audit_db))
     write_freshness(build, warehouse.audit_db)
-    required = [f"raw.{k.path[1]}" for k in RAW_KEYS] + (PUBLISHED_MODELS if DBT_ASSETS else [])
+    # a source that may have delivered nothing yet (诊改反馈) has no raw table until its first workbook
+    required = [f"raw.{k.path[1]}" for k in RAW_KEYS if k.path[1].split("__")[0] not in OPTIONAL_SYSTEMS]
+    required += PUBLISHED_MODELS if DBT_ASSETS else []
     version = publish(layout, build, keep=settings.keep_versions, required_tables=required)
     release(settings.home, context.run.run_id)  # a scheduled run frees the warehouse as soon as it is served
     context.log.info(f"已发布版本 {version.name} → {layout.serving}")

@@ -109,8 +109,8 @@ def _check_expectations(check: dict, col: Column, t: Table, contract: dict[str, 
     zh = col.zh
     text = check.get("rule_zh", "").replace("{label}", col.zh) or None
     c = {"column": col.id}
-    kinds = [k for k in ("between", "min", "max", "in_set", "in_seed", "in_table", "regex", "unique",
-                         "not_null") if k in check]
+    kinds = [k for k in ("between", "min", "max", "in_set", "in_seed", "in_table", "in_model", "not_before_today",
+                         "regex", "unique", "not_null") if k in check]
     if len(kinds) != 1 and not (set(kinds) == {"min", "max"}):
         raise ValueError(f"{t.key}.{col.id}: each check needs exactly one rule, got {check}")
     kind = kinds[0]
@@ -141,6 +141,15 @@ def _check_expectations(check: dict, col: Column, t: Table, contract: dict[str, 
                      {**c, "value_set": {"$PARAMETER": param_name("table", ref)}}, sev,
                      text or f"{zh}必须是{other_zh}中已有的{other.col(rcol).zh}",
                      value_set_from_table=ref, reference_zh=ref_zh)]
+    if kind == "in_model":  # a column of a published warehouse model (read from the run's build file)
+        ref = check["in_model"]
+        return [_exp("expect_column_values_to_be_in_set",
+                     {**c, "value_set": {"$PARAMETER": param_name("table", ref)}}, sev,
+                     text or f"{zh}必须是已发布的{ref}中已有的值", value_set_from_table=ref,
+                     reference_zh=check.get("reference_zh", ref))]
+    if kind == "not_before_today":
+        return [_exp("expect_column_values_to_be_between", {**c, "min_value": {"$PARAMETER": "today"}}, sev,
+                     text or f"{zh}不能早于检查当天", min_is_today=True)]
     if kind == "regex":
         re.compile(check["regex"])
         return [_exp("expect_column_values_to_match_regex", {**c, "regex": check["regex"]}, sev,

@@ -33,10 +33,11 @@ import copy
 import json
 import logging
 import math
+import os
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -113,6 +114,11 @@ def required_lookups(suite_path_or_name: str | Path) -> set[str]:
     """Other tables ("system.table") this suite's references need in `lookups` — validate those first."""
     refs = (e.get("meta", {}).get("value_set_from_table") for e in load_suite_json(suite_path_or_name)["expectations"])
     return {r.rpartition(".")[0] for r in refs if r}
+
+
+def today_param() -> str:
+    """The validation day (`ZHENGAI_TODAY` overrides it, for reproducible runs and tests)."""
+    return os.environ.get("ZHENGAI_TODAY") or date.today().isoformat()
 
 
 def param_name(kind: str, ref: str) -> str:
@@ -340,6 +346,9 @@ def _problem_phrase(o: ExpectationOutcome, value: str | None) -> str:
         return f"不在允许的取值（{_allowed_text(o.allowed)}）中"
     if t == "expect_column_values_to_be_between":
         lo, hi = kw.get("min_value"), kw.get("max_value")
+        if o.meta.get("min_is_today"):
+            return f"早于检查当天（{today_param()}）"
+
         if lo is not None and hi is not None:
             return f"超出范围（{_num(lo)}–{_num(hi)}）"
         return f"小于 {_num(lo)}" if lo is not None else f"大于 {_num(hi)}"
@@ -392,7 +401,8 @@ def _display(v: Any) -> str:
         return " / ".join(_display(x) for x in v)
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
-    return str(v)
+    text = str(v)
+    return text[:-9] if len(text) == 19 and text.endswith("T00:00:00") else text  # a date, not a timestamp
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -495,6 +505,8 @@ def validate_table(
         except LookupError as e:
             outcome.skipped_reason = str(e)
             continue
+        if meta.get("min_is_today"):  # e.g. a deadline: not before the day the file is checked
+            params["today"] = pd.Timestamp(today_param())
         if outcome.allowed is None and "value_set" in outcome.kwargs:
             outcome.allowed = list(outcome.kwargs["value_set"])
         if "{values}" in outcome.rule_zh:

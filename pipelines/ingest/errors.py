@@ -24,7 +24,8 @@ WARNING = "warning"
 SEVERITY_ZH = {ERROR: "错误", WARNING: "提醒"}
 
 # English system folder → what a clerk calls the system
-SYSTEM_ZH = {"jiaowu": "教务", "renshi": "人事", "xuegong": "学工", "caiwu": "财务", "zhuangtai": "状态数据平台"}
+SYSTEM_ZH = {"jiaowu": "教务", "renshi": "人事", "xuegong": "学工", "caiwu": "财务", "zhuangtai": "状态数据平台",
+             "fankui": "诊改反馈"}
 
 MAX_LISTED = 20  # problems spelled out in str(SourceDataError); the rest are counted
 

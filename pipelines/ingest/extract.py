@@ -29,9 +29,12 @@ from pipelines.ingest.contract import TableContract, map_columns
 from pipelines.ingest.errors import SYSTEM_ZH, Problem, SourceDataError, display_name
 from pipelines.ingest.raw_store import FILE_COLUMN, file_sha256, frame_sha256
 from pipelines.ingest.readers import ROW_COLUMN, read_csv_export, read_xlsx_export
+from pipelines.ingest.returns import answered_rows
 
 DATABASE_SYSTEMS = {"jiaowu"}
-STACKED_SYSTEMS = {"zhuangtai"}  # one workbook per collection year; a table's rows are stacked from all of them
+STACKED_SYSTEMS = {"zhuangtai", "fankui"}  # one workbook per collection year / department; rows stacked from all
+# sources that may deliver nothing yet (no department has returned its workbook): an empty extract, not an error
+OPTIONAL_SYSTEMS = {"fankui"}
 
 
 class SourceUnavailable(Exception):
@@ -67,7 +70,9 @@ def source_paths(table: TableContract, settings: Settings) -> list[Path]:
         return []
     folder = settings.drop_dirs[table.system]
     if table.system in STACKED_SYSTEMS:
-        return [c.chosen for c in platform_choices(folder)]
+        if table.system == "zhuangtai":
+            return [c.chosen for c in platform_choices(folder)]
+        return sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith("~$")) if folder.exists() else []
     file, _ = split_source(table.source)
     choice = choose_export(folder, file)
     return [choice.chosen if choice else folder / file]
@@ -285,15 +290,20 @@ def _sheet_missing_notice(path: Path, sheet: str) -> Problem:
 
 def _read_platform(table: TableContract, settings: Settings) -> Extract:
     sheet = table.source
-    folder = settings.drop_dirs["zhuangtai"]
-    if not folder.exists():
-        raise SourceUnavailable(f"找不到状态数据平台数据目录 {folder}")
-    choices = platform_choices(folder)
+    folder = settings.drop_dirs[table.system]
+    system_zh = SYSTEM_ZH[table.system]
+    optional = table.system in OPTIONAL_SYSTEMS
+    platform = table.system == "zhuangtai"
+    if not folder.exists() and not optional:
+        raise SourceUnavailable(f"找不到{system_zh}数据目录 {folder}")
+    choices = platform_choices(folder) if platform else []
+    paths = [c.chosen for c in choices] if platform else (source_paths(table, settings) if folder.exists() else [])
     frames, used, digest = [], [], hashlib.sha256()
     problems: list[Problem] = [c.notice for c in choices if c.notice]
-    for path in (c.chosen for c in choices):
+    for path in paths:
         label = display_name(path)
-        check_workbook_year(path)
+        if platform:
+            check_workbook_year(path)
         try:
             raw = read_xlsx_export(path, sheet)
         except SourceDataError as exc:
@@ -303,11 +313,15 @@ def _read_platform(table: TableContract, settings: Settings) -> Extract:
             raise
         mapped = map_columns(raw, table, file=label, sheet=sheet, strict=False)
         problems += mapped.attrs.get("column_problems", []) + sheet_notices(raw)
+        if table.system == "fankui":
+            mapped = answered_rows(mapped, table)
         frames.append(mapped.assign(**{FILE_COLUMN: label}))
         used.append(path)
         digest.update(path.name.encode() + b"\0" + file_sha256(path).encode())
+    if not frames and optional:
+        return Extract(table, pd.DataFrame(), display_name(folder) or str(folder), sheet, [], "", problems)
     if not frames:
-        raise SourceDataError(f"状态数据平台目录 {folder} 中没有含工作表「{sheet}」的采集表",
+        raise SourceDataError(f"{system_zh}目录 {folder} 中没有含工作表「{sheet}」的采集表",
                               file=display_name(folder), sheet=sheet, rule="file_missing")
     frame = pd.concat(frames, ignore_index=True)
     label = display_name(used[0]) if len(used) == 1 else f"{display_name(folder)}/状态数据采集_*.xlsx"

@@ -41,6 +41,7 @@ from pipelines.ingest.contract import TableContract, load_contract
 from pipelines.ingest.errors import SYSTEM_ZH, SourceDataError, display_name
 from pipelines.ingest.extract import (
     DATABASE_SYSTEMS,
+    OPTIONAL_SYSTEMS,
     STACKED_SYSTEMS,
     Extract,
     read_extract,
@@ -66,7 +67,8 @@ class SourceUnit:
 
 
 def referenced_tables(table: TableContract) -> set[str]:
-    return {r.rpartition(".")[0] for r in _table_refs(table)}
+    """Source tables (`system.table`) referenced; references to published models (`warnings.…`) are not sources."""
+    return {r.rpartition(".")[0] for r in _table_refs(table) if r.partition(".")[0] in SYSTEM_ZH}
 
 
 def _table_refs(table: TableContract) -> list[str]:
@@ -76,6 +78,8 @@ def _table_refs(table: TableContract) -> list[str]:
 
 
 _FILE_UNIT_NAMES = {"经费收支.xlsx": "finance"}
+_STACKED_UNITS = {"zhuangtai": ("zhuangtai__platform", "状态数据平台/状态数据采集表"),
+                  "fankui": ("fankui__returns", "诊改反馈/各部门交回的自我诊断报告")}
 
 
 def source_units(contract: dict[str, TableContract] | None = None) -> list[SourceUnit]:
@@ -94,7 +98,7 @@ def source_units(contract: dict[str, TableContract] | None = None) -> list[Sourc
         if system in DATABASE_SYSTEMS:
             name, label = f"{system}__{what}", f"{SYSTEM_ZH[system]}/{tables[0].table_zh}（数据库表 {what}）"
         elif system in STACKED_SYSTEMS:
-            name, label = f"{system}__platform", f"{SYSTEM_ZH[system]}/状态数据采集表"
+            name, label = _STACKED_UNITS[system]
         else:
             short = _FILE_UNIT_NAMES.get(what) or (tables[0].table if len(tables) == 1 else what)
             name, label = f"{system}__{short}", f"{SYSTEM_ZH[system]}/{what}"
@@ -151,10 +155,14 @@ def _lookups(con: duckdb.DuckDBPyConnection, refs: list[str]) -> dict[str, list]
         key, _, column = ref.rpartition(".")
         system, _, table = key.partition(".")
         raw = f"raw.{qident(raw_table_name(system, table))}"
+        if system in SYSTEM_ZH:  # codes cleaned by the same SQL macro as the checked column
+            sql = (f"SELECT DISTINCT clean_code(t.{qident(column)}) FROM {raw} t JOIN raw._latest_batches b "
+                   f"ON t._batch_id = b.batch_id WHERE clean_code(t.{qident(column)}) IS NOT NULL")
+        else:  # a published model (the build file starts as a copy of the served warehouse), e.g. 事项编号
+            sql = (f"SELECT DISTINCT {qident(column)} FROM {qident(system)}.{qident(table)} "
+                   f"WHERE {qident(column)} IS NOT NULL")
         try:
-            rows = con.execute(
-                f"SELECT DISTINCT clean_code(t.{qident(column)}) FROM {raw} t JOIN raw._latest_batches b "
-                f"ON t._batch_id = b.batch_id WHERE clean_code(t.{qident(column)}) IS NOT NULL").fetchall()
+            rows = con.execute(sql).fetchall()
         except duckdb.CatalogException:
             continue
         out[ref] = [r[0] for r in rows]
@@ -296,6 +304,8 @@ def ingest_unit(con: duckdb.DuckDBPyConnection, unit: SourceUnit, settings: Sett
             ext = read_extract(t, settings)
         except SourceDataError as exc:
             to.read_error = exc
+            continue
+        if not ext.paths and t.system in OPTIONAL_SYSTEMS:  # nothing returned yet: nothing to check or load
             continue
         extracts[t.key] = ext
         store_notices(audit_db, ext, run_id)

@@ -7,16 +7,17 @@
 A department's scope: everything it is responsible for (fct_warnings.responsible_dept) plus, for a 二级学院,
 every object it owns (college_code). Sheets: 基本情况 · 诊改现状 · 问题诊断 · 改进措施与成效.
 
-改进措施与成效 has one row per 诊改事项 (spiral.fct_improvement_items; 课程/学生 levels one row per indicator,
-their objects are too many to list) keyed by 事项编号, which stays the same from cycle to cycle. The columns
-marked （部门填写） are the department's: pass last cycle's workbook back with `previous=` and every value the
-department typed is carried over to the row with the same 事项编号; values whose 事项 no longer exists are kept
-in a table at the bottom, so nothing typed is ever lost.
+改进措施与成效 has one row per 诊改事项 (spiral.fct_improvement_cases: one consolidated warning of an object and
+cycle) keyed by 事项编号 (case_id). The columns marked （部门填写） are the department's answer (原因、措施、责任人、
+完成时限 …; their labels are the 诊改反馈 source contract, seeds/source_columns.csv system fankui): the workbook
+goes back into the returns folder (ZHENGAI_RETURNS_DIR) and the next run loads the answers into the warehouse.
+Answers already in the warehouse are written into the new workbook; pass last cycle's workbook with `previous=`
+and every value typed there is carried over to the row with the same 事项编号 (values whose 事项 no longer
+exists are kept in a table at the bottom, so nothing typed is ever lost).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from copy import copy
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from pipelines.ingest.contract import load_contract
 from pipelines.reports import ReportError
 from pipelines.reports import queries as q
 from pipelines.reports.annual import cell, fmt_of, save_atomically
@@ -35,15 +37,15 @@ from pipelines.reports.styles import FMT_INT, FMT_PCT, FONT_NAME, Col, SheetWrit
 
 REPORT_TITLE = "自我诊断报告"
 IMPROVE_SHEET = "改进措施与成效"
-KEY_HEADER = "事项编号"
-FILL_HEADERS = ["改进措施（部门填写）", "责任人（部门填写）", "完成时限（部门填写）", "完成情况（部门填写）",
-                "成效说明（部门填写）"]
+_ANSWER = load_contract()["fankui.answer"]  # the returned workbook is a source: its columns are the contract
+KEY_HEADER = next(c.label for c in _ANSWER.columns if c.primary_key)  # 事项编号
+FILL_HEADERS = [c.label for c in _ANSWER.columns if not c.primary_key]  # 原因分析（部门填写）…
+ANSWER_FIELDS = {c.label: c.id for c in _ANSWER.columns if not c.primary_key}  # header → fct_improvement_cases column
+DEADLINE_HEADER = next(c.label for c in _ANSWER.columns if c.type == "date")
 STATUS_CHOICES = ["已完成", "进行中", "未开始", "无需整改"]
 FILL_COLOUR = "FFF8E1"
-DETAIL_LEVELS = ("学校", "专业", "教师")  # one improvement row per object; 课程/学生: one row per indicator
 DIAGNOSIS_LEVELS = ("学校", "专业", "课程", "教师")  # warnings listed one by one; 学生: grouped (and listed for a 学院)
 PASS_WORD = {"达到目标": "是", "达标": "是", "黄": "否", "橙": "否", "红": "否", "数据缺失": "无数据", "无标准": "未设标准"}
-ENTITY_WORD = {"课程": "门课程", "学生": "名学生", "教师": "名教师", "专业": "个专业", "学校": "个"}
 
 
 @dataclass
@@ -173,14 +175,13 @@ def college_student_warning_rows(w: q.Warehouse, code: str, year: str) -> list[d
 
 
 def scope_items(w: q.Warehouse, code: str, year: str) -> list[dict[str, Any]]:
-    """诊改事项 of the department open during the year (warned by its end, not closed before it)."""
+    """诊改事项 of the department: the year's cases plus earlier ones still open, most urgent first."""
     return w.rows("""
-        SELECT i.*, c.decimals FROM spiral.fct_improvement_items AS i
-        LEFT JOIN ref.indicator_catalogue AS c USING (indicator_code)
-        WHERE (i.responsible_dept = ? OR i.college_code = ?)
-          AND substr(i.first_period, 1, 9) <= ? AND (i.closed_period IS NULL OR substr(i.closed_period, 1, 9) >= ?)
-        ORDER BY list_position(['学校', '专业', '课程', '教师', '学生'], i.level), i.indicator_code, i.entity_id,
-                 i.first_period""", [code, code, year, year])
+        SELECT i.* FROM spiral.fct_improvement_cases AS i
+        WHERE (i.responsible_dept_code = ? OR i.college_code = ?)
+          AND (i.academic_year = ? OR (i.academic_year < ? AND i.is_open))
+        ORDER BY i.priority, list_position(['学校', '专业', '课程', '教师', '学生'], i.level), i.cycle DESC,
+                 i.entity_id""", [code, code, year, year])
 
 
 def scope_targets(w: q.Warehouse, code: str, year: str) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
@@ -324,21 +325,23 @@ def build_department(w: q.Warehouse, dept: str, year: str, *, previous: Path | N
 
     # ---- 四、改进措施与成效
     sw = sheet(wb, IMPROVE_SHEET, "四、改进措施与成效", 15)
-    sw.paragraph("黄色底纹的列（部门填写）由本部门填写；下一周期生成报告时把本工作簿用 --previous 传入，"
-                 "相同事项编号的填写内容会自动沿用。“系统状态”由数据自动判定：新发现 → 诊断中 → 改进中 → 已复核。",
-                 lines=2)
+    sw.paragraph("黄色底纹的列（部门填写）由本部门填写：原因分析、改进措施、责任人、完成时限（不早于交回当天）；"
+                 "填好后把本工作簿放回诊改反馈目录（ZHENGAI_RETURNS_DIR），下一次运行即载入数据仓库。请勿修改事项编号。"
+                 "“状态”由数据自动判定：已下发 → 诊断中 → 改进中 → 复核（下一周期）→ 已关闭；过期未答复或未改善为逾期。",
+                 lines=3)
     items = scope_items(w, code, year)
-    rows, keys = _improvement_rows(items, cat, tier_names)
-    cols = [Col(KEY_HEADER, 22), Col("层面", 7), Col("对象", 16), Col("指标", 16), Col("首次预警", 11),
-            Col("首次等级", 9), Col("最新周期", 11), Col("最新值", 10), Col("最新等级", 9), Col("系统状态", 14),
-            *(Col(h, 30 if "措施" in h or "成效" in h else 14) for h in FILL_HEADERS)]
+    rows, keys = _improvement_rows(items, tier_names)
+    cols = [Col(KEY_HEADER, 24), Col("层面", 7), Col("对象", 16), Col("周期", 11), Col("等级", 8, align="center"),
+            Col("优先级", 7), Col("预警原因", 40), Col("答复期限", 11), Col("状态", 9), Col("复核结果", 9),
+            *(Col(h, 30 if "措施" in h or "成效" in h or "原因" in h else 14) for h in FILL_HEADERS)]
     full_rows = []
-    for key, r in zip(keys, rows, strict=True):
+    for key, r, item in zip(keys, rows, items, strict=True):
         got = filled.get(key, {})
         if got:
             carry.carried += 1
-        full_rows.append((*r, *(got.get(h) for h in FILL_HEADERS)))
-    t = sw.table(cols, full_rows, name="dept_improvements", tier_cols=("首次等级", "最新等级"),
+        answered = {h: item.get(f) for h, f in ANSWER_FIELDS.items()}  # what the warehouse already knows
+        full_rows.append((*r, *(_answer_cell(h, got.get(h, answered[h])) for h in FILL_HEADERS)))
+    t = sw.table(cols, full_rows, name="dept_improvements", tier_cols=("等级",),
                  empty_text="本学年没有需要改进的事项")
     _style_fill_columns(sw, t, has_rows=bool(full_rows))
     orphans = [(k, *(v.get(h) for h in FILL_HEADERS)) for k, v in filled.items() if k not in set(keys)]
@@ -368,34 +371,17 @@ def _warning_row(r: dict[str, Any], cat: dict[str, dict[str, Any]]) -> tuple:
             r["assisting_dept_names"] or "—")
 
 
-def _improvement_rows(items: list[dict[str, Any]], cat: dict[str, dict[str, Any]],
-                      tier_names: dict[str, str]) -> tuple[list[tuple], list[str]]:
-    rows, keys = [], []
-    grouped: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for i in items:
-        if i["level"] in DETAIL_LEVELS:
-            f = fmt_of({"unit": i["unit"], "decimals": i["decimals"]})
-            keys.append(i["item_id"])
-            rows.append((i["item_id"], i["level"], i["entity_name"], i["indicator_name"], i["first_period"],
-                         tier_names.get(i["first_tier"], i["first_tier"]), i["latest_period"],
-                         cell(i["latest_value"], f, empty="—"), tier_names.get(i["latest_tier"], i["latest_tier"]),
-                         i["status_zh"]))
-        else:
-            grouped[(i["level"], i["indicator_code"])].append(i)
-    for (level, code), group in grouped.items():
-        by_status: dict[str, int] = defaultdict(int)
-        for i in group:
-            by_status[i["status_zh"]] += 1
-        status = "、".join(f"{s} {n}" for s, n in sorted(by_status.items()))
-        key = f"{code}|{level}|汇总"
-        keys.append(key)
-        latest = max(i["latest_period"] for i in group)
-        first = min(i["first_period"] for i in group)
-        worst = max(group, key=lambda i: {"黄": 1, "橙": 2, "红": 3}.get(i["latest_tier"], 0))
-        rows.append((key, level, f"{len({i['entity_id'] for i in group})} {ENTITY_WORD.get(level, '个')}",
-                     cat.get(code, {}).get("name_zh", group[0]["indicator_name"]), first, "—", latest, "—",
-                     tier_names.get(worst["latest_tier"], worst["latest_tier"]), status))
-    return rows, keys
+def _improvement_rows(items: list[dict[str, Any]], tier_names: dict[str, str]) -> tuple[list[tuple], list[str]]:
+    rows = [(i["case_id"], i["level"], i["entity_name"] or i["entity_id"], i["cycle"],
+             tier_names.get(i["worst_tier"], i["worst_tier"]), i["priority"], i["reasons_zh"],
+             i["answer_due"].date() if i["answer_due"] else None, i["status_zh"], i["recheck_zh"]) for i in items]
+    return rows, [i["case_id"] for i in items]
+
+
+def _answer_cell(header: str, value: Any) -> Any:
+    if header == DEADLINE_HEADER and value not in (None, ""):
+        return (value, "yyyy-mm-dd")
+    return value
 
 
 def _style_fill_columns(sw: SheetWriter, t, *, has_rows: bool) -> None:

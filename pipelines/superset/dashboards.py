@@ -31,6 +31,7 @@ import json
 from pathlib import Path
 
 from pipelines.config import REPO_ROOT
+from pipelines.superset import dept_dashboard
 from pipelines.superset.dq_dashboard import _col, _dataset, _dump, _metric, _sql_filter, _uid
 from pipelines.superset.manage import ASSETS_DIR
 
@@ -551,6 +552,7 @@ FROM serve.srv_target_items AS t""",
          _col("college_code", "VARCHAR", "二级学院代码"), _col("responsible_dept", "VARCHAR", "职能部门代码")],
         [_metric("n_items", "COUNT(*)", "目标数"),
          _metric("n_achieved", "SUM(CASE WHEN is_achieved THEN 1 ELSE 0 END)", "达成数")])
+    d.update(dept_dashboard.datasets(_ds, _latest))  # 本部门诊改
     return d
 
 
@@ -885,7 +887,11 @@ def _student_list(dash="student-warning-list"):
     }
 
 
-DASHBOARDS = [_school, _major, _course, _teacher, _student, _warnings, _targets, _student_list]
+def _dept_improvement():
+    return dept_dashboard.spec(big, bars, raw, table)
+
+
+DASHBOARDS = [_school, _major, _course, _teacher, _student, _warnings, _targets, _student_list, _dept_improvement]
 
 
 def dashboard(spec: dict) -> dict:

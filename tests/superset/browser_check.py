@@ -35,7 +35,11 @@ return holders.map(h => {
   const text = h.innerText || '';
   const empty = /No results|No data|没有结果|无结果|暂无数据|没有数据/i.test(text) || !!h.querySelector('[data-test="no-results-message"], .no-results');
   const rendered = !!h.querySelector('canvas, svg, table, .superset-legacy-chart-big-number, [class*="BigNumber"], .header-line');
-  return {title: title.trim().split('\\n')[0], loading, error: errEl ? errEl.innerText.slice(0, 300) : null, empty, rendered};
+  const headers = Array.from(h.querySelectorAll('table thead th')).map(th => th.innerText.trim());
+  const rows = Array.from(h.querySelectorAll('table tbody tr')).slice(0, 100)
+    .map(tr => Array.from(tr.querySelectorAll('td')).map(td => td.innerText.trim()));
+  return {title: title.trim().split('\\n')[0], loading, error: errEl ? errEl.innerText.slice(0, 300) : null, empty, rendered,
+          headers, rows};
 });
 """
 

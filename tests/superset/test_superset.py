@@ -64,7 +64,7 @@ def test_provision_is_idempotent(superset_env):
     assert c1 == c2
     want = (1, len(_assets("datasets")), len(_assets("charts")), len(_assets("dashboards")))
     assert (c2["databases"], c2["datasets"], c2["charts"], c2["dashboards"]) == want
-    assert want[3] == 9  # 数据质量 + the seven dashboards of issue 5 + 学生预警名单
+    assert want[3] == 10  # 数据质量 + the seven dashboards of issue 5 + 学生预警名单 + 本部门诊改
     # the warehouse connection is read-only and SQL Lab cannot write, even after an import
     assert c2["warehouse_extra"]["engine_params"]["connect_args"]["read_only"] is True
     assert c2["warehouse_allow_dml"] is False
@@ -84,7 +84,8 @@ def test_every_chart_returns_rows(admin, charts):
     assert titles == {"data-quality": "数据质量", "school-overview": "学校概况", "major-diagnosis": "专业诊改",
                       "course-diagnosis": "课程诊改", "teacher-development": "教师发展",
                       "student-development": "学生发展", "warning-center": "预警中心",
-                      "target-achievement": "目标达成", "student-warning-list": "学生预警名单"}
+                      "target-achievement": "目标达成", "student-warning-list": "学生预警名单",
+                      "dept-improvement": "本部门诊改"}
     for slug in titles:
         meta = json.loads(admin.get(f"/api/v1/dashboard/{slug}").json()["result"]["json_metadata"])
         names = [f["name"] for f in meta["native_filter_configuration"]]
@@ -344,3 +345,33 @@ def test_readers_never_break_during_publish(superset_env, admin, charts):
     assert not failures, failures[:5]
     with duckdb.connect(str(layout.serving), read_only=True) as con:
         assert con.sql("select count(*) from rls_probe.college_rows").fetchone()[0] == 10
+
+
+def test_dept_dashboard_as_college_user_in_the_browser(superset_env, admin, chromium):
+    """「本部门诊改」 opened in Chromium by the 二级学院 demo user of C01: every chart renders, the table of open
+    items lists only 机电工程学院 (C01) — RLS, not a filter — and overdue items are there to act on.
+    The screenshot is test-artifacts/superset/college_c01/dept-improvement.png (docs/img/ has a copy)."""
+    slug = "dept-improvement"
+    out_dir = ARTIFACTS / "college_c01"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = superset_env["paths"]
+    proc = subprocess.run(
+        [str(paths.python), str(Path(__file__).with_name("browser_check.py")), "--url", superset_env["url"],
+         "--user", "college_c01", "--password", DEMO_PASSWORD, "--out-dir", str(out_dir), "--timeout", "90",
+         "--dashboard", slug], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["login"], out
+    res = out["dashboards"][slug]
+    assert not res["timed_out"] and len(res["charts"]) == len(_dashboard_chart_uuids(slug)), res
+    bad = [c["title"] for c in res["charts"] if c["error"] or c["empty"] or not c["rendered"]]
+    assert not bad, bad
+    open_items = next(c for c in res["charts"] if c["title"].startswith("我的未关闭事项"))
+    col = open_items["headers"].index("二级学院")
+    colleges = {r[col] for r in open_items["rows"] if len(r) > col}
+    assert colleges == {"机电工程学院"}, colleges
+    with duckdb.connect(str(superset_env["home"] / "serving.duckdb"), read_only=True) as con:
+        n_other = con.execute("SELECT count(*) FROM spiral.fct_improvement_cases WHERE is_open "
+                              "AND college_code <> 'C01'").fetchone()[0]
+    assert n_other > 0, "other colleges have open items the C01 user must not see"
+    assert (out_dir / f"{slug}.png").stat().st_size > 20_000
