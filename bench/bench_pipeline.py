@@ -106,14 +106,26 @@ def append_aid_rows(sources: Path, n: int = 20) -> None:
 
 
 # ------------------------------------------------------------------------------------------ the lower bound
-def _newest_run_results(run_id: str) -> Path:
-    """The run_results.json dbt wrote for the run `run_id` (the build file's name is in every relation)."""
+def _run_results(home: Path, run_id: str) -> Path:
+    """The run_results.json dbt wrote for the run `run_id`: `$ZHENGAI_HOME/dbt/target`, or (older versions)
+    a per-invocation folder under dbt_project/target holding the run's build-file name."""
+    own = home / "dbt" / "target" / "run_results.json"
+    if own.exists():
+        return own
     found = sorted((ROOT / "dbt_project" / "target").rglob("run_results.json"), key=lambda p: p.stat().st_mtime,
                    reverse=True)
     for p in found:
         if run_id in p.read_text(encoding="utf-8"):
             return p
-    raise RuntimeError(f"no dbt run_results.json for run {run_id} under dbt_project/target")
+    raise RuntimeError(f"no dbt run_results.json for run {run_id}")
+
+
+def _catalog(run_results: Path) -> str:
+    """The DuckDB catalog the compiled SQL names (the file name dbt opened)."""
+    for r in json.loads(run_results.read_text(encoding="utf-8"))["results"]:
+        if r.get("relation_name"):
+            return r["relation_name"].split(".")[0].strip('"')
+    raise RuntimeError(f"no relation in {run_results}")
 
 
 def lower_bound(home: Path, sql_dir: Path, out_db: Path) -> None:
@@ -222,7 +234,7 @@ def bench_size(size: str, seed: int, label: str, keep: bool) -> dict:
     run_id = version.stem.split("_", 1)[1]
     sql_dir = home / "bench-dbt"
     sql_dir.mkdir()
-    found = _newest_run_results(run_id)
+    found = _run_results(home, run_id)
     shutil.copy(found, sql_dir / "run_results.json")
     shutil.copy(found.with_name("manifest.json"), sql_dir / "manifest.json")
     unchanged = measure([ZHENGAI, "run"], env, logs / "unchanged.log")
@@ -230,7 +242,7 @@ def bench_size(size: str, seed: int, label: str, keep: bool) -> dict:
     append_aid_rows(home / "sources")
     one_file = measure([ZHENGAI, "run"], env, logs / "one_file.log")
     print(f"[{size}] one file {one_file}", flush=True)
-    lb_db = home / "lower-bound" / f"{run_id}.duckdb"  # same catalog name as the compiled SQL
+    lb_db = home / "lower-bound" / f"{_catalog(sql_dir / 'run_results.json')}.duckdb"  # as in the compiled SQL
     lb_db.parent.mkdir()
     lower = measure([sys.executable, __file__, "--lower-bound", str(home), str(sql_dir), str(lb_db)], env,
                     logs / "lower_bound.log")
