@@ -9,9 +9,8 @@ Work proportional to the change: `raw._dbt_builds` remembers, per successful bui
 and a hash of the dbt project and seeds. The next run builds
 - nothing, when no batch was loaded since and the project is unchanged (the models in the build file — a copy
   of the serving warehouse — are already current);
-- `source:raw.<table>+` for each source table with a new batch (every model and test downstream of it, also
-  the marts that read other, unchanged sources too), when only sources changed;
-- everything, when the project or the seeds changed or no build was recorded.
+- everything, when a source table got a new batch, the project or the seeds changed, or no build was recorded
+  (`source:raw.<table>+` for the changed tables only is prepared behind SELECT_DESCENDANTS, off: see there).
 dbt tests become asset checks. Sources `raw.<system>__<table>` map to the ingestion assets' keys, so the UI
 shows one lineage from each source table to each warning. The full dbt log goes to
 `$ZHENGAI_HOME/logs/dbt-<run>.log` (`zhengai run` shows a progress bar instead).
@@ -38,6 +37,10 @@ HAS_DBT = (DBT_DIR / "dbt_project.yml").exists()
 PROJECT = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR) if HAS_DBT else None
 WORK_DB_NAME = "zhengai.duckdb"  # the fixed name dbt opens the run's build file under (catalog "zhengai")
 BUILDS = "raw._dbt_builds"
+# Build only the descendants of changed sources. Off: dagster-dbt places its own `--select fqn:*` after ours
+# (dbt keeps the last), so a run-time selection rebuilt everything and then clashed with the carried-over
+# outputs; until that is solved, a run with any changed source rebuilds all models (tested path).
+SELECT_DESCENDANTS = False
 
 
 def _project_files() -> list[Path]:
@@ -81,7 +84,10 @@ def plan_build(build: Path, current_hash: str) -> tuple[list[str] | None, int]:
             return None, seq
         changed = con.execute("SELECT DISTINCT raw_table FROM raw._batches WHERE status = 'loaded' AND seq > ? "
                               "ORDER BY 1", [last[0]]).fetchall()
-    return [f"source:raw.{t.removeprefix('raw.')}+" for (t,) in changed], seq
+    if not changed:
+        return [], seq
+    selection = [f"source:raw.{t.removeprefix('raw.')}+" for (t,) in changed]
+    return (selection if SELECT_DESCENDANTS else None), seq
 
 
 def record_build(build: Path, seq: int, current_hash: str, selection: list[str] | None) -> None:
