@@ -11,11 +11,13 @@ DEMO_SIZE   ?= S
 DEMO_SEED   ?= 2025
 DEMO_SOURCES := warehouse/sources
 
-.PHONY: help setup uv pipeline-env superset-env system-packages demo simulate dagster-ui superset stop test lint clean docs
+.PHONY: help setup uv pipeline-env superset-env system-packages demo simulate dagster-ui superset stop test test-fast lint clean docs generate
 
 help:
 	@echo "make demo  — 安装全部环境并在内置示例学院上运行主流程 / install everything and run the demo college"
 	@echo "make test  — 运行全部测试 / run all tests"
+	@echo "make test-fast — 开发时运行快速测试（不含 slow） / the quick tests while developing"
+	@echo "make generate — 重新生成期望套件、staging 模型、看板 YAML / regenerate generated files"
 	@echo "make lint  — ruff 代码检查 / lint"
 	@echo "make stop  — 停止 make demo 启动的服务 / stop the servers make demo started"
 	@echo "make docs  — 生成数据字典（dbt docs）/ the analysts' data dictionary"
@@ -100,6 +102,14 @@ docs: pipeline-env
 test: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest
+
+# while developing: everything not marked slow (CI runs `make test`)
+test-fast: pipeline-env
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest -m "not slow"
+
+generate: pipeline-env
+	$(VENV)/bin/python -m pipelines.generate
 
 lint: pipeline-env
 	$(VENV)/bin/ruff check .

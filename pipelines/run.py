@@ -44,12 +44,62 @@ def _step_labels() -> dict[str, str]:
     return labels
 
 
+class _DbtBar:
+    """A progress bar with counts for the dbt step (models and seeds built, tests run); plain lines when the
+    output is not a terminal (a log file, a test)."""
+
+    def __init__(self, out):
+        from rich.console import Console
+
+        self.console = Console(file=out, highlight=False)
+        self.progress = None
+        self.task = None
+        self.models = self.tests = self.failed = 0
+
+    def set_total(self, total: int | None) -> None:
+        if self.progress is not None and total:
+            self.progress.update(self.task, total=total)
+
+    def start(self) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        if not self.console.is_terminal:
+            return
+        self.progress = Progress(TextColumn("  dbt 模型"), BarColumn(), MofNCompleteColumn(),
+                                 TextColumn("测试 {task.fields[tests]}"), TimeElapsedColumn(),
+                                 console=self.console, transient=True)
+        self.task = self.progress.add_task("dbt", total=None, tests=0)
+        self.progress.start()
+
+    def model(self) -> None:
+        self.models += 1
+        if self.progress is not None:
+            self.progress.update(self.task, advance=1)
+
+    def test(self, passed: bool) -> None:
+        self.tests += 1
+        self.failed += not passed
+        if self.progress is not None:
+            self.progress.update(self.task, tests=self.tests)
+
+    def stop(self) -> str:
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
+        return f"  dbt：{self.models} 个模型/种子表、{self.tests} 个测试（含沿用上次结果的）" + (
+            f"（{self.failed} 个未通过）" if self.failed else "")
+
+
 class _ProgressHandler(logging.Handler):
     def __init__(self, out, labels: dict[str, str]):
         super().__init__()
         self.out, self.labels, self.started = out, labels, {}
+        self.dbt = _DbtBar(out)
 
     def _say(self, text: str) -> None:
+        if self.dbt.progress is not None:
+            self.dbt.progress.console.print(text, markup=False)
+            return
         print(text, file=self.out, flush=True)
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -67,23 +117,47 @@ class _ProgressHandler(logging.Handler):
             msg = record.getMessage()
             if record.levelno >= logging.ERROR and step and "Not executing" not in msg:  # the gate's report
                 self._say(f"    {record.getMessage().split(' - ', 4)[-1]}".replace("\n", "\n    "))
+            elif step == DBT_STEP and DBT_NOTE in msg:  # what dbt builds this time, where its log is
+                self._say("  " + msg[msg.index(DBT_NOTE):])
+                self.dbt.set_total(_dbt_total())
             return
         kind = event.event_type_value
         if kind == "STEP_START":
             self.started[step] = time.perf_counter()
             self._say(f"▶ {label} …")
-        elif kind == "STEP_SUCCESS":
+            if step == DBT_STEP:
+                self.dbt.start()
+        elif kind in ("STEP_SUCCESS", "STEP_FAILURE") and step == DBT_STEP:
+            summary = self.dbt.stop()
+            if self.dbt.models or self.dbt.tests:
+                self._say(summary)
+        if kind == "STEP_SUCCESS":
             self._say(f"✔ {label}（{time.perf_counter() - self.started.get(step, time.perf_counter()):.1f} 秒）")
         elif kind == "STEP_FAILURE":
             self._say(f"✘ {label} 失败")
         elif kind == "STEP_SKIPPED":
             self._say(f"– {label} 已跳过（上游未通过）")
+        elif kind == "ASSET_MATERIALIZATION" and step == DBT_STEP:
+            self.dbt.model()
         elif kind == "ASSET_CHECK_EVALUATION":
             data = event.event_specific_data
-            if not data.passed and data.check_name == "gate":
+            if step == DBT_STEP:
+                self.dbt.test(data.passed)
+            elif not data.passed and data.check_name == "gate":
                 self._say(f"  ✘ 质量闸门未通过：{data.asset_key.to_user_string()}")
         elif kind == "STEP_UP_FOR_RETRY":
             self._say(f"↻ {label} 数据源暂时不可用，稍后重试")
+
+
+DBT_STEP = "dbt_models"
+DBT_NOTE = "dbt："  # the dbt step's own notes start so (pipelines/assets/dbt.py)
+
+
+def _dbt_total() -> int | None:
+    """Models and seeds the dbt step plans to build this run (set by the step before it starts dbt)."""
+    from pipelines.assets import dbt
+
+    return dbt.PLANNED[0]
 
 
 def progress_logger_def():

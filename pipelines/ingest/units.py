@@ -49,7 +49,15 @@ from pipelines.ingest.extract import (
     split_source,
 )
 from pipelines.ingest.notices import store_notices
-from pipelines.ingest.raw_store import FILE_COLUMN, BatchResult, load_batch, qident, raw_table_name
+from pipelines.ingest.raw_store import (
+    FILE_COLUMN,
+    UNCHANGED,
+    BatchResult,
+    file_sha256,
+    load_batch,
+    qident,
+    raw_table_name,
+)
 from pipelines.ingest.readers import ROW_COLUMN
 
 
@@ -297,6 +305,10 @@ def ingest_unit(con: duckdb.DuckDBPyConnection, unit: SourceUnit, settings: Sett
     started = time.perf_counter()
     audit_db = audit_db or settings.home / "gate_results.duckdb"
     outcome = UnitOutcome(unit)
+    fingerprint = unit_fingerprint(con, unit, settings)
+    if fingerprint is not None and _skip_unchanged(con, unit, fingerprint, outcome):
+        outcome.seconds = time.perf_counter() - started
+        return outcome
     extracts: dict[str, Extract] = {}
     for t in unit.tables:
         to = outcome.tables[t.key] = TableOutcome(t)
@@ -324,8 +336,91 @@ def ingest_unit(con: duckdb.DuckDBPyConnection, unit: SourceUnit, settings: Sett
             outcome.tables[key].batch = load_batch(
                 con, ext.frame, source_system=t.system, source_table=t.table, source_file=ext.source_file,
                 sheet=ext.sheet, content_hash=ext.content_hash)
+        if fingerprint is not None and len(extracts) == len(unit.tables):
+            _record_fingerprint(con, unit, fingerprint)
     outcome.seconds = time.perf_counter() - started
     return outcome
+
+
+# ---------------------------------------------------------------------------------------------------------
+# an unchanged unit is not read, checked or loaded again
+
+FINGERPRINTS = "raw._unit_fingerprints"
+_CODE_DIRS = [Path(__file__).parent, Path(__file__).parents[1] / "gate"]
+_file_hashes: dict[tuple[str, int, int], str] = {}
+
+
+def _cached_sha256(path: Path) -> str:
+    """sha256 of a file, computed once per process per (path, size, mtime) — the 教务 SQLite file is read
+    by every 教务 unit."""
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    if key not in _file_hashes:
+        _file_hashes[key] = file_sha256(path)
+    return _file_hashes[key]
+
+
+def unit_fingerprint(con: duckdb.DuckDBPyConnection, unit: SourceUnit, settings: Settings) -> str | None:
+    """What the unit's outcome depends on: its source bytes, its contract and suites, the latest batches of
+    the tables its membership checks read, and the reading/checking code. None when it cannot be known
+    without reading (a missing file, a server database): then the unit is read and checked as always."""
+    import hashlib
+
+    h = hashlib.sha256()
+    if unit.system in DATABASE_SYSTEMS:
+        url = settings.jiaowu_url
+        if not url.startswith("sqlite:///"):
+            return None  # a server database: its content is known only by reading it
+        paths = [Path(url.removeprefix("sqlite:///"))]
+    else:
+        paths = sorted({p for t in unit.tables for p in source_paths(t, settings)})
+    if not paths or not all(p.is_file() for p in paths):
+        return None
+    for p in paths:
+        h.update(f"{p.name}\0{_cached_sha256(p)}\0".encode())
+    for t in unit.tables:
+        h.update(repr(t).encode())
+        h.update((EXPECTATIONS_DIR / t.system / f"{t.table}.json").read_bytes())
+    deps = sorted(unit.depends_on())
+    if deps:
+        try:
+            rows = con.execute("SELECT source_system || '.' || source_table, batch_id FROM raw._latest_batches "
+                               "ORDER BY 1").fetchall()
+        except duckdb.CatalogException:
+            return None
+        latest = dict(rows)
+        h.update(repr([(d, latest.get(d)) for d in deps]).encode())
+    for folder in _CODE_DIRS:
+        for f in sorted([*folder.glob("*.py"), *folder.glob("*.sql")]):
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def _skip_unchanged(con: duckdb.DuckDBPyConnection, unit: SourceUnit, fingerprint: str,
+                    outcome: UnitOutcome) -> bool:
+    """True (and `outcome` filled with the latest batches) when the unit's last load had this fingerprint."""
+    try:
+        last = con.execute(f"SELECT fingerprint FROM {FINGERPRINTS} WHERE unit = ? ORDER BY recorded_at DESC "
+                           "LIMIT 1", [unit.name]).fetchone()
+        batches = {f"{r[1]}.{r[2]}": r for r in con.execute(
+            "SELECT batch_id, source_system, source_table, raw_table, source_file, sheet, file_sha256, "
+            "row_count, loaded_at FROM raw._latest_batches").fetchall()}
+    except duckdb.CatalogException:
+        return False
+    if last is None or last[0] != fingerprint or any(t.key not in batches for t in unit.tables):
+        return False
+    for t in unit.tables:
+        b = batches[t.key]
+        outcome.tables[t.key] = TableOutcome(t, rows=b[7], batch=BatchResult(
+            UNCHANGED, b[0], b[1], b[2], b[3], b[4], b[5], b[6], 0, b[8],
+            message=f"来源未变化（与批次 {b[0]} 相同），本次未重新读取与检查"))
+    return True
+
+
+def _record_fingerprint(con: duckdb.DuckDBPyConnection, unit: SourceUnit, fingerprint: str) -> None:
+    con.execute(f"CREATE TABLE IF NOT EXISTS {FINGERPRINTS} (unit VARCHAR, fingerprint VARCHAR, "
+                "recorded_at TIMESTAMP)")
+    con.execute(f"INSERT INTO {FINGERPRINTS} VALUES (?, ?, now()::TIMESTAMP)", [unit.name, fingerprint])
 
 
 def _quarantine(unit: SourceUnit, outcome: UnitOutcome, extracts: dict[str, Extract], settings: Settings,

@@ -1,0 +1,295 @@
+"""How close `zhengai run` is to plain DuckDB, and how much a run costs when little or nothing changed.
+
+    .venv/bin/python bench/bench_pipeline.py                 # size S
+    .venv/bin/python bench/bench_pipeline.py --size S --size M --label after
+
+Per size, in one fresh `$ZHENGAI_HOME` (a simulated college, seed 2025):
+1. full run          `zhengai run` on a new warehouse;
+2. unchanged run     `zhengai run` again, nothing changed;
+3. one-file run      20 rows appended to 学工/奖助贷.csv (GBK, CRLF), `zhengai run` again;
+4. lower bound       the same sources read with the plain readers (sqlite3 for 教务, the xlsx/CSV readers for the
+                     export files — no normalising, no gate) into DuckDB, then the SQL dbt compiled in run 1
+                     (every model and test, in the order dbt ran them) executed in one connection.
+Each is a child process: wall seconds, CPU seconds (user + sys of the whole process tree, from wait4) and the
+peak of the tree's summed RSS (sampled from /proc). One JSON line per size goes to bench/results/pipeline.jsonl.
+Not collected by pytest; nothing here is asserted anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results" / "pipeline.jsonl"
+ZHENGAI = str(Path(sys.executable).with_name("zhengai"))
+PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+# ------------------------------------------------------------------------------------------ measuring a child
+def _tree_rss_kb(root: int) -> int:
+    """Summed RSS of `root` and all its descendants (from /proc)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat", "rb") as fh:
+                stat = fh.read().rsplit(b")", 1)[1].split()
+            parents[int(d)] = int(stat[1])
+            with open(f"/proc/{d}/statm", "rb") as fh:
+                rss[int(d)] = int(fh.read().split()[1]) * PAGE_KB
+        except (OSError, IndexError, ValueError):
+            continue
+    tree, frontier = {root}, [root]
+    while frontier:
+        p = frontier.pop()
+        kids = [c for c, pp in parents.items() if pp == p and c not in tree]
+        tree.update(kids)
+        frontier += kids
+    return sum(rss.get(p, 0) for p in tree)
+
+
+def measure(cmd: list[str], env: dict[str, str], log: Path) -> dict:
+    """Run `cmd`; wall, CPU of the process tree, peak summed RSS. Raises if it fails."""
+    started = time.perf_counter()
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+        peak = [0]
+        done = threading.Event()
+
+        def sample():
+            while not done.is_set():
+                peak[0] = max(peak[0], _tree_rss_kb(proc.pid))
+                done.wait(0.25)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        done.set()
+        sampler.join()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}); see {log}")
+    return {"wall_s": round(wall, 2), "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+            "peak_rss_mb": round(max(peak[0], usage.ru_maxrss) / 1024, 1)}
+
+
+# ------------------------------------------------------------------------------------------ the changed file
+def append_aid_rows(sources: Path, n: int = 20) -> None:
+    """20 new 奖助贷 rows (临时困难补助 for students who already have a row), same encoding and line ends."""
+    path = sources / "xuegong" / "奖助贷.csv"
+    data = path.read_bytes()
+    lines = data.decode("gbk").split("\r\n")
+    rows = [ln.split(",") for ln in lines[1:] if ln]
+    year = max(r[1] for r in rows)
+    seen, new = set(), []
+    for r in rows:
+        if r[1] == year and r[0] not in seen:
+            seen.add(r[0])
+            new.append(f"{r[0]},{year},助学金,临时困难补助,{500 + 10 * len(new)}.0")
+        if len(new) == n:
+            break
+    tail = "" if data.endswith(b"\r\n") else "\r\n"
+    path.write_bytes(data + (tail + "\r\n".join(new) + "\r\n").encode("gbk"))
+
+
+# ------------------------------------------------------------------------------------------ the lower bound
+def _run_results(home: Path, run_id: str) -> Path:
+    """The run_results.json dbt wrote for the run `run_id`: `$ZHENGAI_HOME/dbt/target`, or (older versions)
+    a per-invocation folder under dbt_project/target holding the run's build-file name."""
+    own = home / "dbt" / "target" / "run_results.json"
+    if own.exists():
+        return own
+    found = sorted((ROOT / "dbt_project" / "target").rglob("run_results.json"), key=lambda p: p.stat().st_mtime,
+                   reverse=True)
+    for p in found:
+        if run_id in p.read_text(encoding="utf-8"):
+            return p
+    raise RuntimeError(f"no dbt run_results.json for run {run_id}")
+
+
+def _catalog(run_results: Path) -> str:
+    """The DuckDB catalog the compiled SQL names (the file name dbt opened)."""
+    for r in json.loads(run_results.read_text(encoding="utf-8"))["results"]:
+        if r.get("relation_name"):
+            return r["relation_name"].split(".")[0].strip('"')
+    raise RuntimeError(f"no relation in {run_results}")
+
+
+def lower_bound(home: Path, sql_dir: Path, out_db: Path) -> None:
+    """Read every source table plainly into raw.*, then run the compiled dbt SQL in one connection."""
+    import sqlite3
+
+    import duckdb
+    import pandas as pd
+
+    sys.path.insert(0, str(ROOT))
+    from pipelines.config import load_settings
+    from pipelines.ingest.contract import load_contract, map_columns
+    from pipelines.ingest.extract import DATABASE_SYSTEMS, STACKED_SYSTEMS, source_paths, split_source
+    from pipelines.ingest.raw_store import ensure_schema
+    from pipelines.ingest.readers import read_csv_export, read_xlsx_export
+
+    settings = load_settings({**os.environ, "ZHENGAI_HOME": str(home)})
+    results = json.loads((sql_dir / "run_results.json").read_text(encoding="utf-8"))
+    manifest = json.loads((sql_dir / "manifest.json").read_text(encoding="utf-8"))
+    con = duckdb.connect(str(out_db))
+    ensure_schema(con)
+    db = sqlite3.connect(settings.jiaowu_url.removeprefix("sqlite:///"))
+    for i, t in enumerate(load_contract().values()):
+        if t.system in DATABASE_SYSTEMS:
+            cur = db.execute(f"SELECT * FROM {t.table}")
+            frame = pd.DataFrame.from_records(cur.fetchall(), columns=[d[0] for d in cur.description])
+            frame = frame.astype("string")
+            frame["_source_row"] = range(1, len(frame) + 1)
+            frames = [(f"jiaowu.{t.table}", None, frame)]
+        else:
+            file, sheet = split_source(t.source)
+            sheet = t.source if t.system in STACKED_SYSTEMS else sheet
+            frames = []
+            for path in source_paths(t, settings):
+                if path.suffix == ".csv":
+                    frame = read_csv_export(path)[0]
+                else:
+                    try:
+                        frame = read_xlsx_export(path, sheet)
+                    except Exception:  # noqa: BLE001 - an older workbook without this sheet
+                        continue
+                frames.append((path.name, sheet, frame))
+        parts = []
+        for label, sheet, frame in frames:
+            frame = map_columns(frame, t, strict=False)
+            frame = frame.rename(columns={"_source_row": "__row"})
+            frame.insert(0, "_source_file", label)
+            frame.insert(1, "_sheet", sheet)
+            parts.append(frame)
+        frame = pd.concat(parts, ignore_index=True)
+        for c in t.columns:
+            if c.id not in frame.columns:
+                frame[c.id] = None
+        batch = f"lb_{i}"
+        con.register("incoming", frame)
+        data = ", ".join(f'"{c}"::VARCHAR AS "{c}"' for c in frame.columns if not c.startswith("_"))
+        con.execute(f'CREATE TABLE raw."{t.raw_name}" AS SELECT \'{t.system}\' AS _source_system, _source_file, '
+                    f"_sheet::VARCHAR AS _sheet, __row::BIGINT AS _source_row, '{batch}' AS _batch_id, "
+                    f"NULL::VARCHAR AS _row_hash, now()::TIMESTAMP AS _loaded_at, {data} FROM incoming")
+        con.unregister("incoming")
+        con.execute("INSERT INTO raw._batches VALUES (?, ?, ?, ?, ?, NULL, NULL, 'x', ?, [], now(), 'loaded', '')",
+                    [batch, i + 1, t.system, t.table, f"raw.{t.raw_name}", len(frame)])
+    # seeds are configuration, not sources: taken as dbt loaded them (the published warehouse's ref schema)
+    serving = home / "serving.duckdb"
+    con.execute(f"ATTACH '{serving}' AS served (READ_ONLY)")
+    con.execute("CREATE SCHEMA IF NOT EXISTS ref")
+    for (name,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'served' "
+                               "AND schema_name = 'ref'").fetchall():
+        con.execute(f'CREATE TABLE ref."{name}" AS SELECT * FROM served.ref."{name}"')
+    con.execute("DETACH served")
+    for r in results["results"]:
+        node = manifest["nodes"].get(r["unique_id"], {})
+        sql, kind = r.get("compiled_code") or node.get("compiled_code"), node.get("resource_type")
+        if kind == "model":
+            materialized = node["config"]["materialized"]
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {node['schema']}")
+            what = "VIEW" if materialized == "view" else "TABLE"
+            con.execute(f"CREATE OR REPLACE {what} {r['relation_name']} AS {sql}")
+        elif kind == "test":
+            con.execute(f"SELECT count(*) FROM ({sql}) AS t").fetchone()
+    con.execute("CHECKPOINT")
+    con.close()
+
+
+# ------------------------------------------------------------------------------------------ one size
+def git_commit() -> str:
+    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True,
+                           text=True).stdout.strip()
+    return out.stdout.strip() + ("+dirty" if dirty else "")
+
+
+def bench_size(size: str, seed: int, label: str, keep: bool) -> dict:
+    home = Path(tempfile.mkdtemp(prefix=f"bench-pipeline-{size}-"))
+    logs = home / "bench-logs"
+    logs.mkdir()
+    env = {**os.environ, "ZHENGAI_HOME": str(home)}
+    env.pop("DAGSTER_HOME", None)
+    print(f"[{size}] {home}", flush=True)
+    sim = measure([ZHENGAI, "simulate", "--size", size, "--seed", str(seed), "--out", str(home / "sources")],
+                  env, logs / "simulate.log")
+    print(f"[{size}] simulate {sim}", flush=True)
+    full = measure([ZHENGAI, "run"], env, logs / "full.log")
+    print(f"[{size}] full {full}", flush=True)
+    [version] = [p for p in (home / "versions").glob("*.duckdb")]
+    run_id = version.stem.split("_", 1)[1]
+    sql_dir = home / "bench-dbt"
+    sql_dir.mkdir()
+    found = _run_results(home, run_id)
+    shutil.copy(found, sql_dir / "run_results.json")
+    shutil.copy(found.with_name("manifest.json"), sql_dir / "manifest.json")
+    unchanged = measure([ZHENGAI, "run"], env, logs / "unchanged.log")
+    print(f"[{size}] unchanged {unchanged}", flush=True)
+    append_aid_rows(home / "sources")
+    one_file = measure([ZHENGAI, "run"], env, logs / "one_file.log")
+    print(f"[{size}] one file {one_file}", flush=True)
+    lb_db = home / "lower-bound" / f"{_catalog(sql_dir / 'run_results.json')}.duckdb"  # as in the compiled SQL
+    lb_db.parent.mkdir()
+    lower = measure([sys.executable, __file__, "--lower-bound", str(home), str(sql_dir), str(lb_db)], env,
+                    logs / "lower_bound.log")
+    print(f"[{size}] lower bound {lower}", flush=True)
+    nodes = len(json.loads((sql_dir / "run_results.json").read_text(encoding="utf-8"))["results"])
+    line = {
+        "size": size, "label": label, "seed": seed,
+        "full_s": full["wall_s"], "full_cpu_s": full["cpu_s"],
+        "lower_bound_s": lower["wall_s"], "lower_bound_cpu_s": lower["cpu_s"],
+        "ratio_to_lower_bound": round(full["wall_s"] / lower["wall_s"], 2),
+        "ratio_to_lower_bound_cpu": round(full["cpu_s"] / lower["cpu_s"], 2),
+        "unchanged_s": unchanged["wall_s"], "unchanged_cpu_s": unchanged["cpu_s"],
+        "unchanged_share": round(unchanged["wall_s"] / full["wall_s"], 3),
+        "one_file_s": one_file["wall_s"], "one_file_cpu_s": one_file["cpu_s"],
+        "one_file_share": round(one_file["wall_s"] / full["wall_s"], 3),
+        "peak_rss_mb": max(full["peak_rss_mb"], unchanged["peak_rss_mb"], one_file["peak_rss_mb"]),
+        "lower_bound_peak_rss_mb": lower["peak_rss_mb"],
+        "cpu_s": full["cpu_s"], "dbt_nodes": nodes,
+        "commit": git_commit(), "date": datetime.now().isoformat(timespec="seconds"),
+        "machine": os.uname().machine, "cpus": os.cpu_count(),
+        "load_at_start": round(os.getloadavg()[0], 2),
+    }
+    if not keep:
+        shutil.rmtree(home, ignore_errors=True)
+    return line
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["--lower-bound"]:
+        lower_bound(Path(args[1]), Path(args[2]), Path(args[3]))
+        return 0
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--size", action="append", choices=["XS", "S", "M", "L"], help="default S; repeatable")
+    p.add_argument("--seed", type=int, default=2025)
+    p.add_argument("--label", default="", help="e.g. before / after")
+    p.add_argument("--keep", action="store_true", help="keep the bench's ZHENGAI_HOME")
+    p.add_argument("--no-save", action="store_true", help="print only, do not append to the results")
+    a = p.parse_args(args)
+    for size in a.size or ["S"]:
+        line = bench_size(size, a.seed, a.label, a.keep)
+        print(json.dumps(line, ensure_ascii=False), flush=True)
+        if not a.no_save:
+            with RESULTS.open("a", encoding="utf-8") as fh:
+                fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
