@@ -4,6 +4,7 @@ row, column and the value as written, or cleaned to the right number — which i
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -44,17 +45,77 @@ def gate(broken, tmp_path_factory):
     return out
 
 
+# parity: dirty spellings (the issue's list, plus what real exports do) in one 教务 table with a code, a date and a
+# number column (评分: unit 分)
+PARITY_NUMBERS = ["1,234.5", "１２３４", "(2.18)", "（2.18）", "￥1,234.50", "1.2E+05", "+5", "85分", "35.0人", "95%",
+                  "4千", "4000-5000", "1,23", "-", "—", "/", "无", "#REF!", "#DIV/0!", "合计", "优秀", "12.5万元", " 7 ",
+                  "1 234", "0.5", "１，２３４．５", "\u22125", "5-", "3.14.15", "Infinity", "NaN", "1e400", "0x1F",
+                  "12345678901234567", "12,345,678.90", "2.5E3分", "\u300088\u3000", "88.", ".5", None, ""]
+PARITY_DATES = ["2023-09-01", "2023/9/1", "2023.9.1", "2023年9月1日", "20230901", "45170", "45170.0",
+                "２０２３－０９－０１", "2023-09-01 00:00:00", "2023-09-01T08:30:00", "2023 年 9 月 1 日", "2024年9月",
+                "2024-09", "2023", "9/1/2023", "01/09/2024", "23-9-1", "2023-02-30", "1899-12-31", "2024.09.01.",
+                "2024年09月01号", "60", "#N/A", "合计", "nan", None, ""]
+PARITY_CODES = [" jn2010 0001 ", "ｚｃ－０１", "2024-2025-1", "nan", "None", "#N/A", "\u200bC01", "c 01", None, ""]
+PARITY_TABLE = "jiaowu.supervisor_evaluation"
+
+
+def _parity_frame():
+    import pandas as pd
+
+    n = max(len(PARITY_NUMBERS), len(PARITY_DATES), len(PARITY_CODES))
+    return pd.DataFrame({
+        "eval_id": [f"E{i:03d}" for i in range(n)],
+        "semester_code": [PARITY_CODES[i % len(PARITY_CODES)] for i in range(n)],
+        "teacher_id": "JN20100001", "course_code": "K460103", "supervisor_id": "JN20100002",
+        "eval_date": [PARITY_DATES[i % len(PARITY_DATES)] for i in range(n)],
+        "score": [PARITY_NUMBERS[i % len(PARITY_NUMBERS)] for i in range(n)],
+        "grade": "优秀", "_source_row": range(1, n + 1)})
+
+
 @pytest.fixture(scope="module")
 def warehouse(broken, gate, tmp_path_factory) -> Path:
-    """The broken tables loaded into raw as they are and staged by dbt: what would be published."""
+    """The broken tables (and the parity batch) loaded into raw as they are and staged by dbt: what would be
+    published."""
     db = tmp_path_factory.mktemp("wh") / "work.duckdb"
     with duckdb.connect(str(db)) as con:
         for ext, _ in gate.values():
             t = ext.table
             load_batch(con, ext.frame, source_system=t.system, source_table=t.table, source_file=ext.source_file,
                        sheet=ext.sheet, content_hash=ext.content_hash)
-    dbt_build(db, select=" ".join(f"stg_{k.replace('.', '__')}" for k in TABLES))
+        load_batch(con, _parity_frame(), source_system="jiaowu", source_table="supervisor_evaluation",
+                   source_file="jiaowu.supervisor_evaluation")
+    dbt_build(db, select=" ".join(f"stg_{k.replace('.', '__')}" for k in [*TABLES, PARITY_TABLE]))
     return db
+
+
+def test_parity_a_value_the_gate_accepts_is_never_null_after_staging_and_one_it_cannot_read_is_reported(warehouse):
+    from pipelines.gate.runner import EXPECTATIONS_DIR, READABLE, validate_table
+
+    frame = _parity_frame()
+    result = validate_table(frame, EXPECTATIONS_DIR / "jiaowu" / "supervisor_evaluation.json", source_system="jiaowu",
+                            source_table="supervisor_evaluation", source_file="jiaowu.supervisor_evaluation",
+                            batch_id="parity")
+    reported = {(o.columns[0], f.source_row): f for o in result.outcomes if o.expectation_type == READABLE
+                for f in o.failures}
+    # not read_only: dbt keeps its in-process connection to the file open
+    with duckdb.connect(str(warehouse)) as con:
+        staged = con.execute("SELECT _source_row, semester_code, eval_date, score "
+                             "FROM staging.stg_jiaowu__supervisor_evaluation").fetchall()
+    assert len(staged) == len(frame)
+    checked = 0
+    for row, *values in staged:
+        for column, value in zip(("semester_code", "eval_date", "score"), values, strict=True):
+            written = frame.loc[frame["_source_row"] == row, column].iloc[0]
+            empty = written is None or str(written).strip(" \u3000\u200b") == ""
+            if (column, row) in reported:
+                assert value is None, f"{column} 「{written}」 reported by the gate but published as {value!r}"
+                assert reported[(column, row)].value == written and reported[(column, row)].reason
+            elif not empty:
+                assert value is not None, f"{column} 「{written}」 accepted by the gate but NULL after staging"
+                checked += 1
+            else:
+                assert value is None
+    assert checked >= 30 and len(reported) >= 30
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.expect == "reject"], ids=lambda c: c.id)
@@ -85,11 +146,13 @@ def test_odd_but_readable_value_is_accepted_and_published_as_the_right_number(ca
     _, results = gate[case.table]
     row = rows[case.id]
     flagged = [(o.rule_zh, f.value) for r in results for o in r.failed() for f in o.failures
-               if f.source_row == row and o.expectation_type == "expect_column_values_to_be_readable"]
+               if f.source_row == row and o.expectation_type == "expect_column_values_to_be_readable"
+               and case.column_zh in (o.column_zh, o.column)]
     assert flagged == [], f"{case.id}: the gate refused a readable value"
     model = f"stg_{case.table.replace('.', '__')}"
     where = "_source_row = ?" + (" AND _source_file LIKE '%2024-2025%'" if case.system == "zhuangtai" else "")
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    # not read_only: dbt keeps its in-process connection to the file open
+    with duckdb.connect(str(warehouse)) as con:
         got = con.execute(f"SELECT {case.column} FROM staging.{model} WHERE {where}", [row]).fetchall()
     assert len(got) == 1, f"{case.id}: row {row} not in {model}"
     value = got[0][0]
@@ -141,3 +204,24 @@ def test_simulator_value_faults_are_caught_by_the_gate(clean_college, tmp_path, 
         assert any(r.blocking_failed for r in results)
     for line in fault.details.get("lines", [])[:1]:
         assert f"第 {line}" in report
+
+
+def test_platform_year_over_year_jump_is_a_warning_naming_both_years(clean_college, tmp_path):
+    import openpyxl
+
+    root = tmp_path / "yoy"
+    shutil.copytree(clean_college, root)
+    book = root / "zhuangtai" / "状态数据采集_2024-2025.xlsx"
+    wb = openpyxl.load_workbook(book)
+    ws = wb["A3 基本办学条件"]
+    col = [c.value for c in ws[1]].index("纸质图书(册)") + 1
+    before = ws.cell(2, col).value
+    ws.cell(2, col).value = before * 10  # a copy-paste slip: one digit too many
+    wb.save(book)
+    assert not any(o.failed for r in _gate(clean_college, "zhuangtai.a3_conditions") for o in r.outcomes
+                   if o.expectation_type == "expect_no_year_over_year_jump")
+    results = _gate(root, "zhuangtai.a3_conditions")
+    report = "\n".join(r.report_zh() for r in results)
+    assert (f"状态数据采集_2024-2025.xlsx「A3 基本办学条件」工作表 第 2 行「纸质图书(册)」列的值「{int(before * 10)}」"
+            f"与上一采集学年（2023-2024：") in report
+    assert "【提醒】" in report and not any(r.blocking_failed for r in results)
