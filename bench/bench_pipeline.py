@@ -230,8 +230,10 @@ def bench_size(size: str, seed: int, label: str, keep: bool) -> dict:
     print(f"[{size}] simulate {sim}", flush=True)
     full = measure([ZHENGAI, "run"], env, logs / "full.log")
     print(f"[{size}] full {full}", flush=True)
-    [version] = [p for p in (home / "versions").glob("*.duckdb")]
-    run_id = version.stem.split("_", 1)[1]
+    # versions/<version>/serving.duckdb (older layout: versions/<version>.duckdb); <version> = <time>_<run id>
+    [version] = [p.parent if p.name == "serving.duckdb" else p
+                 for p in [*(home / "versions").glob("*/serving.duckdb"), *(home / "versions").glob("*.duckdb")]]
+    run_id = version.name.removesuffix(".duckdb").split("_", 1)[1]
     sql_dir = home / "bench-dbt"
     sql_dir.mkdir()
     found = _run_results(home, run_id)
