@@ -428,7 +428,7 @@ def _exception_message(info: Any) -> str | None:
     return None
 
 
-def _typed(df: pd.DataFrame, suite_meta: Mapping, con) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+def typed_batch(df: pd.DataFrame, suite_meta: Mapping, con) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     """The batch typed by the SQL cleaning macros + the unreadable cells per column ({column: [position, reason]})."""
     from pipelines.ingest.cleaning import clean_frame, specs_from_meta
 
@@ -460,6 +460,7 @@ def validate_table(
     run_id: str | None = None,
     seeds_dir: Path = SEEDS_DIR,
     con=None,
+    pretyped: tuple[pd.DataFrame, dict[str, pd.DataFrame]] | None = None,
 ) -> GateResult:
     """Validate one extracted table with its suite; never raises for bad data, only for a bad suite. `con`: a DuckDB
     connection to type the batch in (an in-memory one when None)."""
@@ -474,7 +475,8 @@ def validate_table(
     if ROW_COLUMN not in df.columns:  # e.g. a database extract: number the records in extract order
         df = df.assign(**{ROW_COLUMN: range(1, len(df) + 1)})
     written = df.reset_index(drop=True)  # index = row position; failing values are quoted from here
-    df, unreadable = _typed(written, suite_meta, con)
+    # `pretyped`: the caller typed a larger batch once (stacked workbooks) — typing costs a fixed planning time per call
+    df, unreadable = pretyped if pretyped is not None else typed_batch(written, suite_meta, con)
 
     outcomes: list[ExpectationOutcome] = []
     to_run: list[dict] = []

@@ -34,6 +34,7 @@ from pipelines.gate.runner import (
     Failure,
     GateResult,
     load_suite_json,
+    typed_batch,
     validate_table,
 )
 from pipelines.ingest import cleaning
@@ -184,20 +185,25 @@ def _validate(ext: Extract, con, run_id: str) -> list[GateResult]:
     suite = EXPECTATIONS_DIR / t.system / f"{t.table}.json"
     lookups = _lookups(con, _table_refs(t))
     frame = ext.frame
-    if FILE_COLUMN in frame.columns:  # stacked workbooks: each is its own submission
-        groups = [(file, part) for file, part in frame.groupby(FILE_COLUMN, sort=True)]
+    typed_all = None
+    if FILE_COLUMN in frame.columns:  # stacked workbooks: each is its own submission, typed together once
+        whole = frame.reset_index(drop=True)
+        typed_all, unreadable_all = typed_batch(whole, load_suite_json(suite).get("meta", {}), con)
+        indices = whole.groupby(FILE_COLUMN, sort=True).indices
+        groups = [(file, whole.iloc[indices[file]], _slice_typed(typed_all, unreadable_all, indices[file]))
+                  for file in sorted(indices)]
     else:
-        groups = [(ext.source_file, frame)]
+        groups = [(ext.source_file, frame, None)]
     results = [validate_table(part.reset_index(drop=True), suite, source_system=t.system, source_table=t.table,
                               source_file=file, sheet=ext.sheet, batch_id=run_id, lookups=lookups, run_id=run_id,
-                              con=con)
-               for file, part in groups]
+                              con=con, pretyped=pretyped)
+               for file, part, pretyped in groups]
     unit_check = sheet_unit_outcome(ext, len(results[0].outcomes) if results else 0)
     if unit_check is not None and results:
         results[0].outcomes.append(unit_check)
     if FILE_COLUMN in frame.columns and len(results) > 1:
         by_file = {r.source_file: r for r in results}
-        for file, outcome in year_over_year_outcomes(ext, con):
+        for file, outcome in year_over_year_outcomes(ext, con, typed_all):
             outcome.index = len(by_file[file].outcomes)
             by_file[file].outcomes.append(outcome)
     return results
@@ -206,7 +212,18 @@ def _validate(ext: Extract, con, run_id: str) -> list[GateResult]:
 _YEAR_RE = re.compile(r"(20[0-9]{2}-20[0-9]{2})")
 
 
-def year_over_year_outcomes(ext: Extract, con) -> list[tuple[str, ExpectationOutcome]]:
+def _slice_typed(typed: pd.DataFrame, unreadable: dict[str, pd.DataFrame], rows) -> tuple:
+    """The typed rows at positions `rows` of a batch typed as a whole, renumbered from 0 (what validate_table expects)."""
+    local = {int(g): i for i, g in enumerate(rows)}
+    part = {}
+    for column, cells in unreadable.items():
+        mine = cells[cells["position"].isin(local)]
+        if len(mine):
+            part[column] = mine.assign(position=mine["position"].map(local))
+    return typed.iloc[rows].reset_index(drop=True), part
+
+
+def year_over_year_outcomes(ext: Extract, con, typed: pd.DataFrame | None = None) -> list[tuple[str, ExpectationOutcome]]:
     """状态数据平台: the same row key in consecutive 采集学年 workbooks; a number that grows or shrinks by more than
     rules.yml `year_over_year.factor` is a 提醒 on the later workbook (a unit slip, a typo, a copied-over sheet)."""
     conf = _rules().get("year_over_year") or {}
@@ -218,7 +235,9 @@ def year_over_year_outcomes(ext: Extract, con) -> list[tuple[str, ExpectationOut
              if s.type in ("int", "decimal") and s.id in ext.frame.columns and s.id not in keys]
     if not specs:
         return []
-    typed = cleaning.clean_frame(ext.frame, cleaning.column_specs(ext.table), con).frame
+    if typed is None:
+        typed = cleaning.clean_frame(ext.frame, cleaning.column_specs(ext.table), con).frame
+    typed = typed.copy()
     typed["__year"] = typed[FILE_COLUMN].astype(str).str.extract(_YEAR_RE, expand=False)
     typed = typed.dropna(subset=["__year"])
     years = sorted(typed["__year"].unique())
