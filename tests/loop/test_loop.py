@@ -214,7 +214,7 @@ def test_digest_reaches_smtp_and_webhook_once(returned, env, monkeypatch):
         name, n_new, _ = expected[dept]
         msg = mails[contacts[dept]]
         # RFC 2047 drops the blank between encoded words when a client decodes the subject: compare without blanks
-    assert name in msg["Subject"] and f"新预警{n_new}项" in msg["Subject"].replace(" ", "")
+        assert name in msg["Subject"] and f"新预警{n_new}项" in msg["Subject"].replace(" ", "")
         [(a_case,)] = _q(serving, "SELECT min(case_id) FROM spiral.fct_digest_items WHERE dept_code = ? AND kind = 'new'",
                          [dept])
         body = msg.get_content()
