@@ -1,6 +1,6 @@
 """The raw history store: every batch of every source table, append-only, as text, with lineage.
 
-    with duckdb.connect("warehouse/build/zhengai.duckdb") as con:
+    with duckdb.connect("warehouse/build/<run>/serving.duckdb") as con:
         result = load_batch(con, df, source_system="xuegong", source_table="student",
                             source_file="学工/学生学籍.csv", source_path=path)
         print(result.message)     # 已加载 … / 内容与上次相同，未重复加载
