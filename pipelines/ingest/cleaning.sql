@@ -64,7 +64,7 @@ CREATE OR REPLACE MACRO clean_text(x) AS
 
 -- code
 CREATE OR REPLACE MACRO clean_code(x) AS
-    CASE WHEN regexp_full_match(x, '[0-9A-Z][0-9A-Z._/-]*') AND x NOT IN ('NAN', 'NONE', 'NULL', 'NAT') THEN x
+    CASE WHEN regexp_full_match(x, '[0-9A-Z][0-9A-Z._/-]*') AND NOT zh_is_placeholder(x) THEN x
          WHEN NOT (zh_is_excel_error(zh_trim(zh_halfwidth(x))) OR zh_is_placeholder(zh_trim(zh_halfwidth(x))))
              THEN nullif(upper(regexp_replace(zh_halfwidth(x), '\s+', '', 'g')), '')
     END;
