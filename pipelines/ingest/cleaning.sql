@@ -46,8 +46,10 @@ CREATE OR REPLACE MACRO zh_trim(x) AS
     nullif(trim(x, ' ' || chr(9) || chr(10) || chr(13) || chr(12288) || chr(160) || chr(8194) || chr(8195) || chr(8201)
                    || chr(8239)), '');
 
--- Speed: a value written plainly (most of them) takes a short path. No lambda in a CASE branch of the clean_*
--- macros: DuckDB evaluates a lambda for every row, taken or not (measured 20× slower).
+-- Speed: a value written plainly (most of them) takes a short path. A macro's argument is copied into its body
+-- wherever it is named, so an argument named n times by a macro that is itself nested n times is planned (and run)
+-- n×n times. `list_transform([expr], v -> body)[1]` binds expr once as v: with it clean_int plans in 6 ms instead of
+-- 200 ms per column, and a column of 10 % oddly written numbers cleans 20× faster (DuckDB 1.4, 1 M rows).
 
 -- what a spreadsheet writes when a formula fails: never a value (t: narrowed, trimmed text)
 CREATE OR REPLACE MACRO zh_is_excel_error(t) AS
@@ -59,14 +61,15 @@ CREATE OR REPLACE MACRO zh_is_placeholder(t) AS upper(t) IN ('NAN', 'NONE', 'NUL
 -- str
 CREATE OR REPLACE MACRO clean_text(x) AS
     CASE WHEN strlen(x) = length(x) AND regexp_full_match(x, '[^\s#].*[^\s]|[^\s#]') THEN x
-         WHEN NOT zh_is_excel_error(zh_trim(zh_halfwidth_text(x))) THEN zh_trim(zh_halfwidth_text(x))
+         ELSE list_transform([zh_trim(zh_halfwidth_text(x))], t -> CASE WHEN NOT zh_is_excel_error(t) THEN t END)[1]
     END;
 
 -- code
 CREATE OR REPLACE MACRO clean_code(x) AS
     CASE WHEN regexp_full_match(x, '[0-9A-Z][0-9A-Z._/-]*') AND NOT zh_is_placeholder(x) THEN x
-         WHEN NOT (zh_is_excel_error(zh_trim(zh_halfwidth(x))) OR zh_is_placeholder(zh_trim(zh_halfwidth(x))))
-             THEN nullif(upper(regexp_replace(zh_halfwidth(x), '\s+', '', 'g')), '')
+         ELSE list_transform([zh_halfwidth(x)], h ->
+             CASE WHEN NOT (zh_is_excel_error(zh_trim(h)) OR zh_is_placeholder(zh_trim(h)))
+                  THEN nullif(upper(regexp_replace(h, '\s+', '', 'g')), '') END)[1]
     END;
 
 -- numbers: the parts of one written number (all '' when the text is not shaped like a number)
@@ -99,12 +102,13 @@ CREATE OR REPLACE MACRO zh_number_value(p, unit) AS
 CREATE OR REPLACE MACRO clean_decimal(x, unit) AS
     CASE WHEN regexp_full_match(x, '-?[0-9]{1,12}(\.[0-9]+)?') THEN try_cast(x AS DECIMAL(18, 6))
          -- (the cast inside the branch: an outer cast makes DuckDB evaluate the slow branch for every row)
-         ELSE CAST(zh_number_value(zh_number_parts(zh_trim(zh_halfwidth(x))), unit) AS DECIMAL(18, 6))
+         ELSE list_transform([zh_number_parts(zh_trim(zh_halfwidth(x)))],
+                             p -> CAST(zh_number_value(p, unit) AS DECIMAL(18, 6)))[1]
     END;
 
 CREATE OR REPLACE MACRO clean_int(x, unit) AS
     CASE WHEN regexp_full_match(x, '-?[0-9]{1,12}') THEN CAST(x AS BIGINT)
-         WHEN clean_decimal(x, unit) = trunc(clean_decimal(x, unit)) THEN CAST(clean_decimal(x, unit) AS BIGINT) END;
+         ELSE list_transform([clean_decimal(x, unit)], d -> CASE WHEN d = trunc(d) THEN CAST(d AS BIGINT) END)[1] END;
 
 -- dates
 CREATE OR REPLACE MACRO zh_ymd(y, m, d) AS
@@ -120,23 +124,23 @@ CREATE OR REPLACE MACRO zh_date_text(t) AS
         -- Excel serial (1900 system; 5 digits = 1927-05-18 … 2173-10-14; a fraction is the time of day)
         WHEN regexp_full_match(t, '[0-9]{5}(\.[0-9]+)?') THEN DATE '1899-12-30' + CAST(floor(CAST(t AS DOUBLE)) AS INTEGER)
         WHEN regexp_full_match(t, '[0-9]{8}') THEN zh_ymd(t[1:4], t[5:6], t[7:8])
-        ELSE zh_ymd(zh_date_parts(t).y, zh_date_parts(t).m, zh_date_parts(t).d)
+        ELSE list_transform([zh_date_parts(t)], p -> zh_ymd(p.y, p.m, p.d))[1]
     END;
 
 CREATE OR REPLACE MACRO clean_date(x) AS
     CASE WHEN regexp_full_match(x, '(19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}') OR x = '2100-01-01' THEN try_cast(x AS DATE)
-         ELSE zh_date_text(zh_trim(zh_halfwidth(x)))
+         ELSE list_transform([zh_trim(zh_halfwidth(x))], t -> zh_date_text(t))[1]
     END;
 
 -- bool
 CREATE OR REPLACE MACRO clean_bool(x) AS
-    CASE WHEN clean_code(x) IN ('是', 'TRUE', '1', 'Y', 'YES', 'T', '√') THEN true
-         WHEN clean_code(x) IN ('否', 'FALSE', '0', 'N', 'NO', 'F', '×') THEN false END;
+    list_transform([clean_code(x)], c -> CASE WHEN c IN ('是', 'TRUE', '1', 'Y', 'YES', 'T', '√') THEN true
+                                              WHEN c IN ('否', 'FALSE', '0', 'N', 'NO', 'F', '×') THEN false END)[1];
 
 -- 身份证号 masked for analysts: region (6) + ******** + last 4 (320102********123X); the raw value stays in raw only.
 CREATE OR REPLACE MACRO mask_id_card(x) AS
-    CASE WHEN clean_code(x) IS NOT NULL
-         THEN left(clean_code(x), 6) || repeat('*', greatest(length(clean_code(x)) - 10, 0)) || right(clean_code(x), 4) END;
+    list_transform([clean_code(x)], c -> CASE WHEN c IS NOT NULL
+                                              THEN left(c, 6) || repeat('*', greatest(length(c) - 10, 0)) || right(c, 4) END)[1];
 
 -- Why a non-empty cell could not be read (NULL when it can be, or is empty). The gate asks it only for the few cells
 -- that are not empty but clean to NULL (a lambda is fine there), and quotes it after the value:
