@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from pipelines.gate.runner import BLOCKING, WARNING, GateResult
 
@@ -96,10 +97,13 @@ def store_result(target: duckdb.DuckDBPyConnection | str | Path, result: GateRes
     ]
     con.execute("BEGIN TRANSACTION")
     try:
-        if rows:
-            con.executemany(
-                f"INSERT INTO {schema}.expectation_results VALUES ({', '.join(['?'] * 21)})", rows
-            )
+        if rows:  # one columnar insert: executemany costs ~1 ms a row in DuckDB
+            batch = pa.table({f"c{i}": list(col) for i, col in enumerate(zip(*rows, strict=True))})
+            con.register("__gate_outcomes", batch)
+            try:
+                con.execute(f"INSERT INTO {schema}.expectation_results SELECT * FROM __gate_outcomes")
+            finally:
+                con.unregister("__gate_outcomes")
         con.execute(
             f"INSERT INTO {schema}.validation_runs VALUES ({', '.join(['?'] * 16)})",
             [*common, r.n_rows, r.blocking_failed, len(r.outcomes), len(r.failed(BLOCKING)),
