@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import datetime, timedelta
 
@@ -62,6 +63,71 @@ def test_publish_refuses_incomplete_build_and_keeps_serving(tmp_path):
     with pytest.raises(PublishError, match="缺少必需的表：marts.warnings"):
         publish(layout, build, required_tables=["marts.answer", "marts.warnings"], now=T0 + timedelta(1))
     assert _serving_value(layout) == 1
+
+
+# what readers run: the Superset datasets' SQL, the reports' and the digest's queries
+_READ = re.compile(r"\b(?:FROM|JOIN)\s+((?:indicators|warnings|spiral|serve|marts|audit|ref|raw)\.[a-z_][a-z0-9_]*)",
+                   re.IGNORECASE)
+
+
+def _relations_read() -> dict[str, str]:
+    """{schema.relation: a file that reads it}"""
+    import yaml
+
+    from pipelines.config import REPO_ROOT
+
+    found: dict[str, str] = {}
+    for path in sorted((REPO_ROOT / "superset_exports" / "assets" / "datasets").rglob("*.yaml")):
+        for rel in _READ.findall(yaml.safe_load(path.read_text(encoding="utf-8")).get("sql") or ""):
+            found.setdefault(rel, path.name)
+    for folder in ("pipelines/reports", "pipelines/notify"):
+        for path in sorted((REPO_ROOT / folder).glob("*.py")):
+            for rel in _READ.findall(path.read_text(encoding="utf-8")):
+                found.setdefault(rel, path.name)
+    return found
+
+
+def test_the_publish_step_requires_every_relation_the_dashboards_reports_and_digest_read():
+    from pipelines.assets.publish import required_tables
+
+    read = _relations_read()
+    assert {"audit.fct_reconciliation", "audit.source_freshness", "warnings.fct_warning_cases",
+            "warnings.agg_warning_shares", "serve.srv_indicator_judgements"} <= set(read)  # the scan finds them
+    required = set(required_tables(with_audit=True))
+    assert {rel: f for rel, f in read.items() if rel not in required} == {}
+
+
+def test_every_required_model_is_a_dbt_model_or_seed():
+    """A misspelt name would refuse every build: each entry is a node of the dbt project, under its schema."""
+    import json
+
+    from pipelines.assets.dbt import ensure_manifest
+    from pipelines.assets.publish import PUBLISHED_MODELS
+
+    nodes = json.loads(ensure_manifest().read_text(encoding="utf-8"))["nodes"].values()
+    built = {f"{n['schema']}.{n.get('alias') or n['name']}" for n in nodes if n["resource_type"] in ("model", "seed")}
+    assert [m for m in PUBLISHED_MODELS if m not in built] == []
+
+
+def test_a_build_missing_a_relation_readers_rely_on_is_not_published(tmp_path):
+    from pipelines.assets.publish import required_tables
+
+    layout = WarehouseLayout(tmp_path)
+    publish(layout, _build_with(layout, "r1", 1), now=T0)
+    required = required_tables(with_audit=True)
+    build = _build_with(layout, "r2", 2)
+    with duckdb.connect(str(build)) as con:
+        for rel in required:
+            if rel != "audit.fct_reconciliation":
+                con.execute(f"create schema if not exists {rel.split('.')[0]}")
+                con.execute(f"create table {rel} (v integer)")
+    with pytest.raises(PublishError, match="缺少必需的表：audit.fct_reconciliation，"):
+        publish(layout, build, required_tables=required, now=T0 + timedelta(1))
+    assert _serving_value(layout) == 1
+    with duckdb.connect(str(build)) as con:
+        con.execute("create table audit.fct_reconciliation (v integer)")
+    publish(layout, build, required_tables=required, now=T0 + timedelta(2))
+    assert _serving_value(layout) == 2
 
 
 def test_publish_refuses_a_build_still_open_for_writing(tmp_path):

@@ -16,9 +16,29 @@ from pipelines.resources import WarehouseResource
 from pipelines.runlock import release
 
 AUDIT_TABLES = ["expectation_results", "validation_runs"]
-PUBLISHED_MODELS = ["indicators.fct_indicator_values", "warnings.fct_warnings", "warnings.fct_student_warnings",
-                    "spiral.fct_improvement_items", "spiral.fct_target_achievement",
-                    "spiral.fct_improvement_cases", "spiral.fct_digest_items"]  # readers rely on these
+FRESHNESS_TABLE = "audit.source_freshness"  # written here, just before publishing (pipelines/freshness.py)
+# Every dbt relation a reader relies on — the Superset datasets (superset_exports), the reports (pipelines/reports)
+# and the digest (pipelines/notify): a build without one of them is not published. tests/test_publish.py checks
+# this list against the SQL those readers run.
+PUBLISHED_MODELS = [
+    # indicators, warnings, the improvement spiral
+    "indicators.fct_indicator_values",
+    "warnings.fct_warnings", "warnings.fct_student_warnings", "warnings.fct_warning_cases",
+    "warnings.agg_warning_shares",
+    "spiral.fct_improvement_items", "spiral.fct_target_achievement", "spiral.fct_target_achievement_items",
+    "spiral.fct_improvement_cases", "spiral.fct_digest_items", "spiral.fct_dept_response_rates",
+    # what the dashboards read pre-joined
+    "serve.srv_indicator_judgements", "serve.srv_course_outcomes", "serve.srv_warning_cases", "serve.srv_tiers",
+    "serve.srv_target_items",
+    # cross-source reconciliation
+    "audit.fct_reconciliation",
+    # marts and reference tables read directly
+    "marts.dim_college", "marts.dim_major", "marts.dim_course", "marts.dim_teacher", "marts.dim_staff",
+    "marts.fct_enrolment", "marts.fct_admission", "marts.fct_employment", "marts.fct_teaching_task",
+    "marts.fct_training", "marts.fct_research", "marts.fct_finance", "marts.fct_school_conditions",
+    "ref.indicator_catalogue", "ref.warning_tiers", "ref.org_departments", "ref.org_contacts", "ref.school_profile",
+    "ref.national_baselines",
+]
 
 
 def copy_audit(build: str, audit_db: str) -> None:
@@ -42,6 +62,15 @@ def write_freshness(build, audit_db) -> None:
         con.execute("CHECKPOINT")
 
 
+def required_tables(with_audit: bool) -> list[str]:
+    """What a build must hold to be published: every raw table, the dbt relations readers rely on, the audit."""
+    # a source that may have delivered nothing yet (诊改反馈) has no raw table until its first workbook
+    required = [f"raw.{k.path[1]}" for k in RAW_KEYS if k.path[1].split("__")[0] not in OPTIONAL_SYSTEMS]
+    required += ["raw._batches", "raw._latest_batches", FRESHNESS_TABLE]
+    required += [f"audit.{t}" for t in AUDIT_TABLES] if with_audit else []
+    return required + (PUBLISHED_MODELS if DBT_ASSETS else [])
+
+
 @dg.asset(key=["serving", "warehouse"], deps=[*RAW_KEYS, *DBT_ASSETS], group_name="publish",
           description="发布：把本次构建的仓库原子替换为对外服务的 serving.duckdb（保留最近若干版本，可回滚）",
           pool="warehouse_writer", kinds={"duckdb"})
@@ -51,10 +80,8 @@ def serving_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     if warehouse.audit_db.exists():
         copy_audit(str(build), str(warehouse.audit_db))
     write_freshness(build, warehouse.audit_db)
-    # a source that may have delivered nothing yet (诊改反馈) has no raw table until its first workbook
-    required = [f"raw.{k.path[1]}" for k in RAW_KEYS if k.path[1].split("__")[0] not in OPTIONAL_SYSTEMS]
-    required += PUBLISHED_MODELS if DBT_ASSETS else []
-    version = publish(layout, build, keep=settings.keep_versions, required_tables=required)
+    version = publish(layout, build, keep=settings.keep_versions,
+                      required_tables=required_tables(warehouse.audit_db.exists()))
     release(settings.home, context.run.run_id)  # a scheduled run frees the warehouse as soon as it is served
     context.log.info(f"已发布版本 {version.name} → {layout.serving}")
     return dg.MaterializeResult(metadata={"版本": version.name, "文件": str(layout.serving)})

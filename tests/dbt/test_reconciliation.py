@@ -71,9 +71,13 @@ def test_totals_are_computed_from_the_parts_by_the_official_formula(tmp_path):
     assert (row[2], float(row[3])) == (1030, 1060.5)  # the reported ones are kept as written
 
 
+EXTRA_DUAL = 5  # teachers added to the broken year's A6-1, all 双师
+
+
 @pytest.fixture(scope="module")
 def broken(xs_college, tmp_path_factory):
-    """The XS college with its 2023-2024 A1 全日制在校生数 set to 8 × the 普通专科生 (= the 学工 roster)."""
+    """The XS college with its 2023-2024 A1 全日制在校生数 set to 8 × the 普通专科生 (= the 学工 roster), and its
+    2023-2024 A6-1 with every teacher marked 双师 plus EXTRA_DUAL more 双师 teachers than the 人事 roster has."""
     sources, _ = xs_college
     base = tmp_path_factory.mktemp("reconciliation")
     shutil.copytree(sources, base / "sources")
@@ -83,6 +87,14 @@ def broken(xs_college, tmp_path_factory):
     header = [c.value for c in ws[1]]
     roster = ws.cell(2, header.index("普通专科生数") + 1).value
     ws.cell(2, header.index("全日制在校生数") + 1).value = roster * 8
+    ws = wb["A6-1 校内专任教师"]
+    header = [c.value for c in ws[1]]
+    dual, staff_id = header.index("是否双师素质") + 1, header.index("工号") + 1
+    for row in range(2, ws.max_row + 1):
+        ws.cell(row, dual).value = "是"
+    last = [c.value for c in ws[ws.max_row]]
+    for k in range(EXTRA_DUAL):
+        ws.append([f"JN2099{k:04d}" if i + 1 == staff_id else v for i, v in enumerate(last)])
     wb.save(path)
     db = build_raw(base / "sources", base / "work.duckdb")
     res = _dbt(DBT_DIR, db, "--select", "resource_type:seed", "+fct_reconciliation", "--indirect-selection", "cautious")
@@ -106,6 +118,20 @@ def test_a_platform_total_eight_times_the_roster_is_a_mismatch(broken):
     assert [r[7] for r in _rows(db, "rule_id in ('R01', 'R03') and academic_year = ?", BROKEN_YEAR)] == ["一致", "不一致"]
     # the other years of R02 agree
     assert {r[7] for r in _rows(db, "rule_id = 'R02' and academic_year <> ?", BROKEN_YEAR)} == {"一致"}
+
+
+def test_more_dual_qualified_teachers_on_the_platform_than_fulltime_teachers_in_the_roster_is_reported(broken):
+    """双师素质教师 ≤ 专任教师 across two sources (rule R15, comparison 不超过): fewer is agreement, not a mismatch."""
+    db, _ = broken
+    [r15] = _rows(db, "rule_id = 'R15' and academic_year = ?", BROKEN_YEAR)
+    [r06] = _rows(db, "rule_id = 'R06' and academic_year = ?", BROKEN_YEAR)
+    teachers = r06[3]  # every A6-1 teacher of the broken year is marked 双师
+    assert r15[3] == teachers and r15[3] - r15[4] > 0 and r15[7:9] == ("不一致", "提醒")
+    assert r15[9] == (f"状态数据平台 A6-1 双师素质教师人数 {teachers:g}，超过人事名册 专任教师人数（9 月 1 日前入职） "
+                      f"{r15[4]:g}（多 {r15[5]:g}），部分不能多于总数")
+    # the other years: fewer 双师 than 专任教师 — a difference, yet in agreement (the rule is ≤, not =)
+    others = _rows(db, "rule_id = 'R15' and academic_year <> ?", BROKEN_YEAR)
+    assert len(others) == 4 and all(r[5] < 0 and r[7] == "一致" and r[9] is None for r in others)
 
 
 def test_every_rule_compares_every_year_of_the_demo_college(broken):
@@ -134,3 +160,12 @@ def test_a_rule_naming_an_unknown_column_fails_the_config_check_naming_the_rule(
     assert not res.success
     [msg] = [r.message for r in res.result if r.node.name == "reconciliation_rules_are_known"]
     assert "对账规则 R07 的右方「renshi.external_teacher.external_no」不是源数据契约中的表和列" in msg
+
+
+def test_a_rule_with_an_unknown_comparison_fails_the_config_check_naming_the_rule(tmp_path):
+    project = _copy_project(tmp_path, lambda t: t.replace(",不超过,学年,", ",小于,学年,"))
+    res = _dbt(project, tmp_path / "t.duckdb", "--select", "resource_type:seed", "reconciliation_rules_are_known",
+               "--indirect-selection", "cautious")
+    assert not res.success
+    [msg] = [r.message for r in res.result if r.node.name == "reconciliation_rules_are_known"]
+    assert "对账规则 R15 的比法、粒度、严重程度、容差或负责部门不合法" in msg

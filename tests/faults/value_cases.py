@@ -66,6 +66,9 @@ CASES: list[ValueCase] = [
               expected="2023-09-01", column="incident_date"),
     ValueCase("birth_serial_text", "xuegong.student", "xuegong/学生学籍.csv", "出生日期", 5, "38425", C,
               expected="2005-03-14", column="birth_date"),
+    # a spreadsheet placeholder for an empty cell is no code: reported, never published as a silent NULL
+    ValueCase("class_code_nan", "xuegong.student", "xuegong/学生学籍.csv", "班级代码", 6, "nan", R, "阻断",
+              "是表示空值的占位文字"),
     # 人事 xlsx
     ValueCase("industry_years_unit", "renshi.staff", "renshi/教职工名册.xlsx", "行业企业经历(年)", 4, "3年", C,
               expected=3, column="industry_years"),
@@ -75,6 +78,8 @@ CASES: list[ValueCase] = [
               "阻断", "不是存在的日期"),
     ValueCase("dual_flag_y", "renshi.staff", "renshi/教职工名册.xlsx", "是否双师素质", 7, "Y", C, expected=True,
               column="is_dual_qualified"),
+    ValueCase("major_code_none", "renshi.staff", "renshi/教职工名册.xlsx", "所属专业代码", 8, "None", R, "提醒",
+              "是表示空值的占位文字"),
     ValueCase("training_hours_unit", "renshi.training", "renshi/培训记录.xlsx", "学时", 2, "16学时", C,
               expected=16, column="hours"),
     ValueCase("teaching_hours_total_word", "renshi.external_teacher", "renshi/校外兼职教师.xlsx", "授课学时", 1,
@@ -112,6 +117,10 @@ CASES: list[ValueCase] = [
               C, expected=45, column="expected_count"),
     ValueCase("weekly_hours_range", "jiaowu.teaching_task", "jiaowu/jiaowu.sqlite", "weekly_hours", 4, "4-6", R,
               "阻断", "是一个范围"),
+    ValueCase("teacher_id_null", "jiaowu.teaching_task", "jiaowu/jiaowu.sqlite", "teacher_id", 5, "NULL", R, "阻断",
+              "是表示空值的占位文字"),
+    ValueCase("head_teacher_na", "jiaowu.class", "jiaowu/jiaowu.sqlite", "head_teacher_id", 2, "<NA>", R, "提醒",
+              "是表示空值的占位文字"),
 ]
 
 

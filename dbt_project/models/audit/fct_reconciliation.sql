@@ -1,7 +1,8 @@
 -- 跨系统对账：每条规则（seeds/reconciliation_rules.csv）× 学年 × 对象（全校或专业）一行，两方的值、差值、相对差、
 -- 结论（一致/不一致）和严重程度。一方的每个度量是下面 measures 中的一段，按规则里写的「来源表.列」取用；
 -- 只比两方都有数据的学年；某专业只在一方出现时，另一方记为空、按 0 计差值，结论为不一致。
--- 一致：|差值| ≤ 绝对容差，或 |差值| ≤ 相对容差 × |右方值|（右方为业务系统，是对照的基准）。
+-- 一致（比法「等于」）：|差值| ≤ 绝对容差，或 |差值| ≤ 相对容差 × |右方值|（右方为业务系统，是对照的基准）。
+-- 一致（比法「不超过」，左方是右方的一部分，如双师素质教师 ≤ 专任教师）：差值 ≤ 绝对容差，或 差值 ≤ 相对容差 × |右方值|。
 -- 结论为不一致且严重程度为「阻断」的规则让本次运行不发布（_audit.yml 中的测试）；「提醒」只记录。
 with staff_by_year as (
     -- 人事名册只有当前名册：某学年的专任教师 = 岗位类别为专任教师、该学年 9 月 1 日前入职者
@@ -27,6 +28,8 @@ measures as (
     {{ reconciliation_measure('zhuangtai.a7_1_1_major', 'students', ref('stg_zhuangtai__a7_1_1_major'), 'sum(students)', major='major_code') }}
     union all
     {{ reconciliation_measure('zhuangtai.a6_1_fulltime_teacher', 'staff_id', ref('stg_zhuangtai__a6_1_fulltime_teacher'), 'count(distinct staff_id)') }}
+    union all
+    {{ reconciliation_measure('zhuangtai.a6_1_fulltime_teacher', 'is_dual_qualified', ref('stg_zhuangtai__a6_1_fulltime_teacher'), 'count(distinct staff_id) filter (where is_dual_qualified)') }}
     union all
     {{ reconciliation_measure('zhuangtai.a6_3_external_teacher', 'external_id', ref('stg_zhuangtai__a6_3_external_teacher'), 'count(distinct external_id)') }}
     union all
@@ -101,7 +104,8 @@ judged as (
         p.*,
         coalesce(p.left_value, 0) - coalesce(p.right_value, 0) as difference,
         coalesce(r.tolerance_abs, 0) as tolerance_abs,
-        coalesce(r.tolerance_rel, 0) as tolerance_rel
+        coalesce(r.tolerance_rel, 0) as tolerance_rel,
+        coalesce(r.comparison, '等于') as comparison
     from paired as p
     join rules as r using (rule_id)
 ),
@@ -110,7 +114,8 @@ verdicts as (
         j.*,
         case when j.right_value <> 0 then j.difference / j.right_value end as relative_difference,
         j.left_value is not null and j.right_value is not null
-            and (abs(j.difference) <= j.tolerance_abs or abs(j.difference) <= j.tolerance_rel * abs(j.right_value))
+            and (case when j.comparison = '不超过' then j.difference else abs(j.difference) end
+                 <= greatest(j.tolerance_abs, j.tolerance_rel * abs(j.right_value)))
             as is_consistent
     from judged as j
 )
@@ -125,6 +130,7 @@ select
     cast(v.left_value as double) as left_value,
     r.right_label_zh,
     cast(v.right_value as double) as right_value,
+    v.comparison,
     cast(v.difference as double) as difference,
     cast(v.relative_difference as double) as relative_difference,
     cast(v.tolerance_abs as double) as tolerance_abs,
@@ -137,6 +143,10 @@ select
         when v.is_consistent then null
         when v.left_value is null then r.left_label_zh || '中没有这一项，' || r.right_label_zh || '为 ' || {{ reconciliation_number('v.right_value') }}
         when v.right_value is null then r.right_label_zh || '中没有这一项，' || r.left_label_zh || '为 ' || {{ reconciliation_number('v.left_value') }}
+        when v.comparison = '不超过'
+            then r.left_label_zh || ' ' || {{ reconciliation_number('v.left_value') }} || '，超过' || r.right_label_zh || ' '
+                 || {{ reconciliation_number('v.right_value') }} || '（多 ' || {{ reconciliation_number('v.difference') }}
+                 || '），部分不能多于总数'
         else r.left_label_zh || ' ' || {{ reconciliation_number('v.left_value') }} || '，' || r.right_label_zh || ' ' || {{ reconciliation_number('v.right_value') }}
              || '，相差 ' || {{ reconciliation_number('v.difference') }}
              || coalesce('（' || printf('%+.1f', 100 * v.relative_difference) || '%）', '') || '，超出容差'

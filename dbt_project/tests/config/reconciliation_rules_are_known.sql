@@ -1,5 +1,5 @@
 -- 配置检查：跨系统对账规则（reconciliation_rules）与学生类型折合系数（student_type_weights）
---   规则两方的「来源表.列」须在源数据契约（source_columns）中，或是 ref 中规则表的列；粒度、严重程度、容差、部门合法
+--   规则两方的「来源表.列」须在源数据契约（source_columns）中，或是 ref 中规则表的列；比法、粒度、严重程度、容差、部门合法
 --   A1 中每个学生类型列（students_*）都有折合系数，每个折合系数都对应 A1 的一列
 -- 有问题时报错并逐条写出规则编号（而不只是“有 N 行”），改规则表的人一眼就知道改哪一行。
 {%- set problems_sql -%}
@@ -21,10 +21,11 @@ problems as (
     left join known as k on k.source = s.source and k."column" = s."column"
     where k.source is null
     union all
-    select r.rule_id, '对账规则 ' || r.rule_id || ' 的粒度、严重程度、容差或负责部门不合法（粒度：学年/学年×专业；严重程度：提醒/阻断；容差 ≥ 0）'
+    select r.rule_id, '对账规则 ' || r.rule_id || ' 的比法、粒度、严重程度、容差或负责部门不合法（比法：等于/不超过；粒度：学年/学年×专业；严重程度：提醒/阻断；容差 ≥ 0）'
     from {{ ref('reconciliation_rules') }} as r
     left join {{ ref('org_departments') }} as d on d.dept_code = r.responsible_dept
-    where r.grain not in ('学年', '学年×专业') or r.severity not in ('提醒', '阻断')
+    where coalesce(r.comparison, '等于') not in ('等于', '不超过')
+       or r.grain not in ('学年', '学年×专业') or r.severity not in ('提醒', '阻断')
        or coalesce(r.tolerance_abs, 0) < 0 or coalesce(r.tolerance_rel, 0) < 0 or d.dept_code is null
     union all
     select coalesce(w.a1_column, c.a1_column), '学生类型列「' || coalesce(w.a1_column, c.a1_column) || '」'
