@@ -17,7 +17,7 @@ from pipelines.runlock import release
 
 AUDIT_TABLES = ["expectation_results", "validation_runs"]
 PUBLISHED_MODELS = ["indicators.fct_indicator_values", "warnings.fct_warnings", "warnings.fct_student_warnings",
-                    "spiral.fct_improvement_items", "spiral.fct_target_achievement",
+                    "warnings.fct_warning_cases", "spiral.fct_target_achievement",
                     "spiral.fct_improvement_cases", "spiral.fct_digest_items"]  # readers rely on these
 
 
