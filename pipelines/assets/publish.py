@@ -25,7 +25,7 @@ PUBLISHED_MODELS = [
     "indicators.fct_indicator_values",
     "warnings.fct_warnings", "warnings.fct_student_warnings", "warnings.fct_warning_cases",
     "warnings.agg_warning_shares",
-    "spiral.fct_improvement_items", "spiral.fct_target_achievement", "spiral.fct_target_achievement_items",
+    "spiral.fct_target_achievement", "spiral.fct_target_achievement_items",
     "spiral.fct_improvement_cases", "spiral.fct_digest_items", "spiral.fct_dept_response_rates",
     # what the dashboards read pre-joined
     "serve.srv_indicator_judgements", "serve.srv_course_outcomes", "serve.srv_warning_cases", "serve.srv_tiers",

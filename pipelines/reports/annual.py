@@ -849,18 +849,20 @@ def _issues(wb: Workbook, ctx: Ctx) -> None:
     sw = ctx.sheet(wb, "四、问题与改进建议", width_cols=10)
     review = q.previous_cycle_review(ctx.w, ctx.year)
     issues = q.year_warnings_by_indicator(ctx.w, ctx.year)
-    n_prev = sum(r["n_prev_warned"] for r in review)
-    n_ok = sum(r["n_now_pass"] for r in review)
-    n_better = sum(r["n_better_still_warned"] for r in review)
-    n_now = sum(c["n_cases"] for c in q.level_case_counts(ctx.w, ctx.year))
+    loop = q.improvement_loop(ctx.w, ctx.year)
+    rc = q.rechecked_in_year(ctx.w, ctx.year)
+    n_now = sum(r["n_cases"] for r in loop)
+    n_open_earlier = sum(r["n_open_earlier"] for r in loop)
+    n_improved = rc["n_cleared"] + rc["n_better"]
     sw.paragraph(
-        f"本学年五个层面共有预警事项 {n_now:,} 项（学校、专业、课程、教师层面涉及 {len(issues)} 个指标；学生按学业、考勤"
-        f"预警规则）。上一周期越线的 {n_prev:,} 项指标判定中，"
-        f"本周期已回到达标 {n_ok:,} 项，仍预警但已改善 {n_better:,} 项"
-        + (f"，改进率 {(n_ok + n_better) / n_prev:.1%}。" if n_prev else "。")
+        f"本学年五个层面共有预警事项 {n_now:,} 项（每个对象每个周期一项；学校、专业、课程、教师层面涉及 {len(issues)} 个"
+        f"指标，学生按学业、考勤预警规则），往年未关闭的诊改事项 {n_open_earlier:,} 项。本学年复核上一周期的诊改事项 "
+        f"{rc['n_rechecked']:,} 项：已消除 {rc['n_cleared']:,} 项，等级降低 {rc['n_better']:,} 项，"
+        f"未改善 {rc['n_not_improved']:,} 项"
+        + (f"，改进成效 {n_improved / rc['n_rechecked']:.1%}。" if rc["n_rechecked"] else "。")
         + "以下按“监测—预警—改进”小循环与“目标—标准—诊断—改进”大循环列出问题与建议，"
           "由责任部门牵头、协助部门配合，在下一周期复核。")
-    sw.heading("（一）上一周期预警的改进情况")
+    sw.heading("（一）上一周期预警的改进情况（按指标，分析用）")
     rows = []
     for r in review:
         improved = r["n_now_pass"] + r["n_better_still_warned"]
@@ -871,15 +873,16 @@ def _issues(wb: Workbook, ctx: Ctx) -> None:
     sw.table([Col("层面", 8), Col("指标", 22), Col("上一周期", 13), Col("本周期", 13), Col("上期预警", 10),
               Col("本期已达标", 10), Col("仍预警已改善", 11), Col("仍预警未改善", 11), Col("本期无数据", 10),
               Col("改进率", 9)], rows, name="issues_review", empty_text="上一周期没有预警")
-    sw.note("改进率 = （本期已达标 + 仍预警但已改善）÷ 上期预警；学期指标的上一周期为上一学期。")
-    sw.heading("（二）诊改事项状态（质量改进螺旋）")
-    st = q.improvement_status(ctx.w, ctx.year)
-    statuses = ["新发现", "诊断中", "改进中", "已复核"]
-    by = {(r["level"], r["status_zh"]): r["n"] for r in st}
-    srows = [(lv, *((by.get((lv, s), 0), FMT_INT) for s in statuses),
-              (sum(by.get((lv, s), 0) for s in statuses), FMT_INT)) for lv in q.LEVELS]
-    sw.table([Col("层面", 8), *(Col(s, 10) for s in statuses), Col("合计", 10)], srows, name="issues_items")
-    sw.note("本学年内处于打开状态或在本学年关闭的诊改事项；状态为截至最新数据的状态。")
+    sw.note("按指标逐项对照（一条 = 一个对象一个周期的一个指标，不是预警事项数）。改进率 = （本期已达标 + 仍预警但已改善）"
+            "÷ 上期预警；学期指标的上一周期为上一学期。")
+    sw.heading("（二）诊改事项闭环（预警 → 诊断 → 改进 → 复核）")
+    sw.table([Col("层面", 8), Col("本学年预警事项", 12), Col("已答复", 9), Col("已填措施", 9), Col("逾期", 9),
+              Col("已复核", 9), Col("复核已改善", 10), Col("未关闭", 9), Col("往年未关闭", 10)],
+             [(r["level"], *((r[k], FMT_INT) for k in ("n_cases", "n_answered", "n_with_measure", "n_overdue",
+                                                       "n_rechecked", "n_improved", "n_open", "n_open_earlier")))
+              for r in loop], name="issues_items", empty_text="没有诊改事项")
+    sw.note("诊改事项即预警事项（每个对象每个周期一项），各部门在自我诊断报告中答复原因与措施；复核 = 该层面下一周期，"
+            "不再预警或等级降低为已改善（事项关闭）；逾期 = 过了答复期限仍无措施，或过了完成时限仍未改善。状态为截至最新数据。")
     sw.heading("（三）本学年主要问题与改进建议")
     rev = {(r["level"], r["indicator_code"]): r for r in review}
     irows = []
@@ -888,9 +891,9 @@ def _issues(wb: Workbook, ctx: Ctx) -> None:
         trend = ""
         if p:
             delta = r["n_warnings"] - p["n_prev_warned"]
-            trend = (f"；较上一周期（{p['prev_period']}，{p['n_prev_warned']} 项）"
+            trend = (f"；较上一周期（{p['prev_period']}，{p['n_prev_warned']} 次）"
                      f"{'增加' if delta > 0 else '减少' if delta < 0 else '持平'}{abs(delta) if delta else ''}"
-                     f"{' 项' if delta else ''}，其中 {p['n_now_pass']} 项已达标、{p['n_better_still_warned']} 项有改善")
+                     f"{' 次' if delta else ''}，其中 {p['n_now_pass']} 次已达标、{p['n_better_still_warned']} 次有改善")
         else:
             trend = "；上一周期无预警，为新出现的问题"
         assist = r["assisting_dept_names"] or "相关部门"
@@ -899,9 +902,9 @@ def _issues(wb: Workbook, ctx: Ctx) -> None:
                   + ("；红色预警须限期整改并报质量监督与评估处" if r["n_red"] else "") + "。")
         irows.append((i, r["level"], r["indicator_name"], (r["n_warnings"], FMT_INT), (r["n_red"], FMT_INT),
                       (r["n_orange"], FMT_INT), (r["n_yellow"], FMT_INT),
-                      f"本学年预警 {r['n_warnings']} 项（判定 {r['n_judged']} 次）{trend}。典型：{r['example_reason']}",
+                      f"本学年越线 {r['n_warnings']} 次（判定 {r['n_judged']} 次）{trend}。典型：{r['example_reason']}",
                       r["responsible_dept_name"], advice))
-    sw.table([Col("序号", 5, align="center"), Col("层面", 8), Col("指标", 16), Col("预警数", 8),
+    sw.table([Col("序号", 5, align="center"), Col("层面", 8), Col("指标", 16), Col("越线判定", 8),
               Col(ctx.tier_names["红"], 8), Col(ctx.tier_names["橙"], 8), Col(ctx.tier_names["黄"], 8),
               Col("问题诊断", 50), Col("责任部门", 12), Col("改进建议", 44)], irows, name="issues_list",
              empty_text="本学年没有预警")

@@ -133,18 +133,17 @@ def scope_level_summary(w: q.Warehouse, code: str, year: str) -> list[dict[str, 
 
 def scope_warning_rows(w: q.Warehouse, code: str, year: str, levels: Sequence[str],
                        scope: str | None = None) -> list[dict[str, Any]]:
-    """Every warning of the year in the department's scope (`scope` overrides the SQL condition), with its 事项."""
+    """Every warning (indicator over a line) of the year in the department's scope (`scope` overrides the SQL
+    condition), with the 诊改事项 (case of its object and cycle) it belongs to."""
     marks = ", ".join("?" for _ in levels)
     cond, params = (scope, [code]) if scope else (_scope_sql(), [code, code])
     return w.rows(f"""
         SELECT w.level, w.entity_id, w.entity_name, w.period, w.indicator_code, w.indicator_name, w.unit, w.value,
                w.standard_value, w.baseline_value, w.target_value, w.tier, w.tier_name, w.severity_rank,
-               w.reason_zh, w.responsible_dept_name, w.assisting_dept_names, i.item_id, i.status_zh,
-               i.first_period
+               w.reason_zh, w.responsible_dept_name, w.assisting_dept_names, c.case_id, c.status_zh
         FROM warnings.fct_warnings AS w
-        LEFT JOIN spiral.fct_improvement_items AS i
-          ON i.indicator_code = w.indicator_code AND i.entity_type = w.entity_type AND i.entity_id = w.entity_id
-         AND w.period >= i.first_period AND w.period <= i.latest_period
+        LEFT JOIN spiral.fct_improvement_cases AS c
+          ON c.level = w.level AND c.entity_id = w.entity_id AND c.cycle = w.period
         WHERE w.academic_year = ? AND w.is_warning AND {cond} AND w.level IN ({marks})
         ORDER BY list_position(['学校', '专业', '课程', '教师', '学生'], w.level), w.severity_rank DESC,
                  w.indicator_code, w.entity_id, w.period""", [year, *params, *levels])
@@ -172,6 +171,19 @@ def college_student_warning_rows(w: q.Warehouse, code: str, year: str) -> list[d
         FROM warnings.fct_student_warnings AS w
         WHERE w.academic_year = ? AND w.college_code = ?
         ORDER BY w.severity_rank DESC, w.warning_type, w.student_id, w.semester_code""", [year, code])
+
+
+def scope_case_counts(w: q.Warehouse, code: str, year: str) -> dict[str, int]:
+    """The department's headline numbers, counted in 诊改事项 (one per object × cycle, spiral.fct_improvement_cases):
+    the year's cases, the red ones, and the cases still open (this year and earlier)."""
+    [row] = w.rows("""
+        SELECT count(*) FILTER (WHERE i.academic_year = ?) AS n_cases,
+               count(*) FILTER (WHERE i.academic_year = ? AND i.worst_tier = '红') AS n_red,
+               count(*) FILTER (WHERE i.is_open) AS n_open
+        FROM spiral.fct_improvement_cases AS i
+        WHERE (i.responsible_dept_code = ? OR i.college_code = ?) AND i.academic_year <= ?""",
+                   [year, year, code, code, year])
+    return row
 
 
 def scope_items(w: q.Warehouse, code: str, year: str) -> list[dict[str, Any]]:
@@ -249,8 +261,10 @@ def build_department(w: q.Warehouse, dept: str, year: str, *, previous: Path | N
     info = [("部门代码", code), ("部门名称", d["dept_name"]), ("部门类型", d["dept_type"]),
             ("诊改学年", f"{year}（{start}年9月1日至{end}年8月31日）"), *dept_facts(w, d, year)]
     summary = scope_level_summary(w, code, year)
-    n_warn = sum(r["n_warnings"] for r in summary)
-    info.append(("本学年预警（责任或所属对象）", (n_warn, FMT_INT)))
+    counts = scope_case_counts(w, code, year)
+    info += [("本学年预警事项（责任或所属对象）", (counts["n_cases"], FMT_INT)),
+             (f"其中{tier_names['红']}事项", (counts["n_red"], FMT_INT)),
+             ("未关闭的诊改事项（含往年）", (counts["n_open"], FMT_INT))]
     sw.table([Col("项目", 28), Col("内容", 44)], info, name="dept_info")
     sw.heading("牵头负责的指标")
     resp = [c for c in cat.values() if c["responsible_dept"] == code]
@@ -304,8 +318,10 @@ def build_department(w: q.Warehouse, dept: str, year: str, *, previous: Path | N
     warns = scope_warning_rows(w, code, year, DIAGNOSIS_LEVELS)
     groups = scope_student_warning_groups(w, code, year)
     n_students = sum(g["n"] for g in groups)
-    sw.paragraph(f"本学年本部门负责或所属对象的预警：学校、专业、课程、教师层面 {len(warns):,} 项，逐项列出并附原因说明"
-                 f"（对象、周期、指标、当前值、越过的标准线）；学生层面 {n_students:,} 项，按指标与等级汇总"
+    n_cases = len({r["case_id"] for r in warns})
+    sw.paragraph(f"本学年本部门负责或所属对象的预警：学校、专业、课程、教师层面越线指标 {len(warns):,} 条（属于 {n_cases:,} 个"
+                 f"预警事项），逐条列出并附原因说明（对象、周期、指标、当前值、越过的标准线）；学生层面 {n_students:,} 次，"
+                 f"按类别与等级汇总"
                  + ("，名单见“附：学生预警名单”。" if is_college else "，学生名单由各二级学院的自我诊断报告列出。"))
     sw.table(WARNING_COLS, [_warning_row(r, cat) for r in warns], name="dept_warnings", tier_cols=("等级",),
              empty_text="本学年没有预警")

@@ -285,14 +285,36 @@ def year_warnings_by_indicator(w: Warehouse, year: str) -> list[dict[str, Any]]:
                  count(*) FILTER (WHERE is_warning) DESC, level, indicator_code""", [year])
 
 
-def improvement_status(w: Warehouse, year: str) -> list[dict[str, Any]]:
-    """诊改事项 that were open during the year (first warned by its end, not closed before it), by level × status."""
-    return w.rows("""
-        SELECT level, status_zh, count(*) AS n
-        FROM spiral.fct_improvement_items
-        WHERE substr(first_period, 1, 9) <= ? AND (closed_period IS NULL OR substr(closed_period, 1, 9) >= ?)
-        GROUP BY level, status_zh
-        ORDER BY list_position(['学校', '专业', '课程', '教师', '学生'], level), status_zh""", [year, year])
+def improvement_loop(w: Warehouse, year: str) -> list[dict[str, Any]]:
+    """Per level: the year's 诊改事项 (spiral.fct_improvement_cases — one per warning case, so `n_cases` equals the
+    warning cases of the year) through the loop, and the earlier years' cases still open."""
+    return w.rows(f"""
+        SELECT level,
+               count(*) FILTER (WHERE academic_year = ?) AS n_cases,
+               count(*) FILTER (WHERE academic_year = ? AND is_answered) AS n_answered,
+               count(*) FILTER (WHERE academic_year = ? AND measure IS NOT NULL) AS n_with_measure,
+               count(*) FILTER (WHERE academic_year = ? AND is_overdue) AS n_overdue,
+               count(*) FILTER (WHERE academic_year = ? AND is_improved IS NOT NULL) AS n_rechecked,
+               count(*) FILTER (WHERE academic_year = ? AND is_improved) AS n_improved,
+               count(*) FILTER (WHERE academic_year = ? AND is_open) AS n_open,
+               count(*) FILTER (WHERE academic_year < ? AND is_open) AS n_open_earlier
+        FROM spiral.fct_improvement_cases
+        WHERE academic_year <= ?
+        GROUP BY level
+        ORDER BY list_position({LEVELS}, level)""", [year] * 9)
+
+
+def rechecked_in_year(w: Warehouse, year: str) -> dict[str, int]:
+    """The 诊改事项 whose re-check cycle (the level's next cycle) falls in the year: how many, and how they stand —
+    cleared (no longer warned), better (lower tier), not improved."""
+    [row] = w.rows("""
+        SELECT count(*) AS n_rechecked,
+               count(*) FILTER (WHERE is_improved AND next_tier IS NULL) AS n_cleared,
+               count(*) FILTER (WHERE is_improved AND next_tier IS NOT NULL) AS n_better,
+               count(*) FILTER (WHERE NOT is_improved) AS n_not_improved
+        FROM spiral.fct_improvement_cases
+        WHERE substr(next_cycle, 1, 9) = ?""", [year])
+    return row
 
 
 def target_achievement(w: Warehouse, year: str) -> list[dict[str, Any]]:

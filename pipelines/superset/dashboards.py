@@ -52,7 +52,7 @@ TIER_COLOURS = _tier_colours()
 TIER_SERIES = "tier_legend"  # series grouped by tier: legend labels sort (by name) in severity order
 # 诊改 statuses and target results borrow the tier colours (one palette, seeds/warning_tiers.csv)
 STATUS_COLOURS = {status: TIER_COLOURS[tier] for status, tier in {
-    "新发现": "红", "诊断中": "橙", "改进中": "黄", "已复核": "达到目标",
+    "逾期": "红", "已下发": "橙", "诊断中": "黄", "改进中": "达标", "已关闭": "达到目标",
     "达成": "达到目标", "未达成": "红", "无数据": "数据缺失", "定性目标": "无标准"}.items()}
 LABEL_COLOURS = {**TIER_COLOURS, **STATUS_COLOURS}
 
@@ -178,15 +178,13 @@ FROM serve.srv_warning_cases AS w""",
                  description="优先级 1、2（红色预警）的事项数"),
          _metric("sum_reasons", "SUM(n_reasons)", "预警指标数", description="各预警事项的原因（越线指标或触发的预警规则）条数之和")])
 
-    # 指标层面的预警明细（分析用：一条 = 一个对象一个周期的一个指标；学生层面的逐指标判定不算预警）
+    # 指标层面的预警明细（分析用：一条 = 一个对象一个周期的一个指标；学生层面的逐指标判定不算预警），
+    # 诊改状态取它所属的预警事项（spiral.fct_improvement_cases：同一对象同一周期）
     d["zg_warnings"] = _ds(
         "zg_warnings", "预警中心·指标预警明细",
-        "学校、专业、课程、教师层面每个越线的指标（黄/橙/红）及其原因、责任部门与诊改状态（分析用；预警数看预警事项）",
-        """WITH items AS (
-    SELECT entity_type, entity_id, indicator_code, first_period, latest_period, status_zh
-    FROM spiral.fct_improvement_items
-)
-SELECT
+        "学校、专业、课程、教师层面每个越线的指标（黄/橙/红）及其原因、责任部门与所属预警事项的诊改状态"
+        "（分析用；预警数看预警事项）",
+        """SELECT
     w.warning_id,
     w.level,
     list_position(['学校', '专业', '课程', '教师', '学生'], w.level) AS level_order,
@@ -206,13 +204,12 @@ SELECT
     w.responsible_dept,
     w.responsible_dept_name,
     w.assisting_dept_names,
-    coalesce(i.status_zh, '新发现') AS status_zh,
+    c.status_zh,
     w.is_latest_year
 FROM serve.srv_indicator_judgements AS w
 LEFT JOIN marts.dim_college AS co ON co.college_code = w.college_code
-LEFT JOIN items AS i
-    ON i.entity_type = w.entity_type AND i.entity_id = w.entity_id AND i.indicator_code = w.indicator_code
-   AND w.period BETWEEN i.first_period AND i.latest_period
+LEFT JOIN spiral.fct_improvement_cases AS c
+    ON c.level = w.level AND c.entity_id = w.entity_id AND c.cycle = w.period
 WHERE w.is_warning""",
         [_col("warning_id", "VARCHAR", "预警编号"), _col("level", "VARCHAR", "层面"),
          _col("level_order", "INTEGER", "层面序号"), _col("academic_year", "VARCHAR", "学年"),
@@ -222,55 +219,10 @@ WHERE w.is_warning""",
          _col("tier", "VARCHAR", "预警等级代码"), _col("tier_name", "VARCHAR", "预警等级"),
          _col("tier_legend", "VARCHAR", "预警等级（图例）"),
          _col("severity_rank", "INTEGER", "严重程度"), _col("reason_zh", "VARCHAR", "预警原因"),
-         *DEPT_COLS, _col("assisting_dept_names", "VARCHAR", "协助部门"), _col("status_zh", "VARCHAR", "诊改状态"),
-         LATEST_COL],
+         *DEPT_COLS, _col("assisting_dept_names", "VARCHAR", "协助部门"),
+         _col("status_zh", "VARCHAR", "诊改状态（所属预警事项）"), LATEST_COL],
         [_metric("n_warnings", "COUNT(*)", "指标预警条数"),
          _metric("n_red", "SUM(CASE WHEN tier = '红' THEN 1 ELSE 0 END)", "红色指标预警条数")])
-
-    # 诊改事项与改进成效
-    d["zg_improvement"] = _ds(
-        "zg_improvement", "预警中心·诊改事项", "每个诊改事项（同一对象同一指标连续预警）的状态与改进成效；学生层面匿名",
-        """SELECT
-    i.item_id,
-    i.level,
-    CASE WHEN i.level = '学生' THEN '某同学' ELSE i.entity_name END AS entity_label,
-    i.college_code,
-    coalesce(co.college_name, '全校') AS college_name,
-    i.indicator_name,
-    substr(i.first_period, 1, 9) AS academic_year,
-    i.first_period,
-    i.first_tier,
-    i.cycles_in_warning,
-    i.latest_period,
-    i.latest_tier,
-    i.status_zh,
-    i.is_open,
-    i.improved,
-    CASE WHEN i.improved THEN '已改善' WHEN NOT i.improved THEN '未改善' ELSE '待下一周期' END AS improved_zh,
-    i.closed_period,
-    i.responsible_dept,
-    i.responsible_dept_name,
-    CASE WHEN i.level = '学生' AND starts_with(i.last_warning_reason_zh, i.entity_name)
-         THEN '某' || substr(i.last_warning_reason_zh, length(i.entity_name) + 1)
-         ELSE i.last_warning_reason_zh END AS last_warning_reason_zh
-FROM spiral.fct_improvement_items AS i
-LEFT JOIN marts.dim_college AS co ON co.college_code = i.college_code""",
-        [_col("item_id", "VARCHAR", "事项编号"), _col("level", "VARCHAR", "层面"), _col("entity_label", "VARCHAR", "对象"),
-         *COLLEGE_COLS, _col("indicator_name", "VARCHAR", "指标"), _col("academic_year", "VARCHAR", "学年（首次预警）"),
-         _col("first_period", "VARCHAR", "首次预警周期"), _col("first_tier", "VARCHAR", "首次预警等级"),
-         _col("cycles_in_warning", "INTEGER", "连续预警周期数"), _col("latest_period", "VARCHAR", "最新周期"),
-         _col("latest_tier", "VARCHAR", "最新判定"), _col("status_zh", "VARCHAR", "诊改状态"),
-         _col("is_open", "BOOLEAN", "是否未关闭"), _col("improved", "BOOLEAN", "下一周期是否改善"),
-         _col("improved_zh", "VARCHAR", "改进成效"), _col("closed_period", "VARCHAR", "关闭周期"), *DEPT_COLS,
-         _col("last_warning_reason_zh", "VARCHAR", "最近一次预警原因")],
-        [_metric("n_items", "COUNT(*)", "诊改事项数"),
-         _metric("n_open", "SUM(CASE WHEN is_open THEN 1 ELSE 0 END)", "未关闭事项"),
-         _metric("n_closed", "SUM(CASE WHEN NOT is_open THEN 1 ELSE 0 END)", "已复核关闭"),
-         _metric("n_improved", "SUM(CASE WHEN improved THEN 1 ELSE 0 END)", "下一周期已改善"),
-         _metric("improved_rate", "SUM(CASE WHEN improved THEN 1 ELSE 0 END) * 1.0 / NULLIF(COUNT(improved), 0)",
-                 "改善率", d3format=".1%", description="下一周期比首次预警时更好的事项 ÷ 已有下一周期的事项"),
-         _metric("closed_rate", "SUM(CASE WHEN NOT is_open THEN 1 ELSE 0 END) * 1.0 / NULLIF(COUNT(*), 0)",
-                 "关闭率", d3format=".1%")])
 
     # 各层面指标判定（专业/课程/教师/学生）：same columns + entity and scope
     def level_ds(key, table_name, level, entity_label, scope_label, join_sql="", extra_select="", extra_cols=()):
@@ -809,17 +761,23 @@ def _student(dash="student-development"):
 
 
 def _warnings(dash="warning-center"):
-    C, W, IMP = "zg_warning_cases", "zg_warnings", "zg_improvement"
+    # every count here is a count of cases: 预警事项 (warnings.fct_warning_cases) and 诊改事项 — the same cases
+    # followed through the loop (spiral.fct_improvement_cases, the datasets of 本部门诊改)
+    C, W = "zg_warning_cases", "zg_warnings"
+    CASES, RATES = dept_dashboard.CASES, dept_dashboard.RATES
     return {
         "title": "预警中心", "slug": dash,
-        "description": "预警事项（每个对象每个周期一项）：等级、优先级、责任部门与责任人、原因；指标预警明细与诊改事项的改进成效",
+        "description": "预警事项（每个对象每个周期一项）：等级、优先级、责任部门与责任人、原因；诊改事项的闭环与改进成效；"
+                       "指标预警明细（分析用）",
         "filters": [(*YEAR, C, {}), ("层面", "level", C, {}), ("预警等级", "tier_name", C, {}), (*COLLEGE, C, {}),
                     ("责任部门", "responsible_dept_name", C, {}), ("优先级", "priority", C, {})],
         "rows": [
             [(big(dash, "预警事项", C, "n_cases", subheader="项（黄/橙/红）"), 3, 28),
-             (big(dash, "红色预警事项", C, "n_red", subheader="项"), 3, 28),
-             (big(dash, "预警对象", C, "n_entities", subheader="个（人、课程、专业）"), 3, 28),
-             (big(dash, "诊改改善率", IMP, "improved_rate", fmt=".1%", subheader="下一周期比首次预警时更好", latest=False), 3, 28)],
+             (big(dash, "红色预警事项", C, "n_red", subheader="项"), 2, 28),
+             (big(dash, "预警对象", C, "n_entities", subheader="个（人、课程、专业）"), 2, 28),
+             (big(dash, "未关闭的诊改事项", CASES, "n_open", subheader="项（所有学年）", latest=False), 3, 28),
+             (big(dash, "改进成效", RATES, "improvement_rate", fmt=".1%", subheader="复核已改善 ÷ 已复核",
+                  latest=False), 2, 28)],
             [(bars(dash, "各层面预警事项（按等级）", C, "level", ["n_cases"], [TIER_SERIES]), 4, 50),
              (bars(dash, "各责任部门预警事项（按等级）", C, "responsible_dept_name", ["n_cases"], [TIER_SERIES],
                    rotate=30), 5, 50),
@@ -828,17 +786,18 @@ def _warnings(dash="warning-center"):
                   ["priority", "cycle", "level", "entity_label", "college_name", "tier_name", "n_reasons",
                    "responsible_dept_name", "responsible_person_name", "reasons_zh"],
                   [("priority", True), ("cycle", False)], row_limit=5000, page=25), 12, 80)],
+            [(table(dash, "改进成效（各层面诊改事项）", CASES, ["level"],
+                    ["n_items", "n_answered", "n_open", "n_overdue", "n_rechecked", "n_improved", "improvement_rate"],
+                    "n_items"), 6, 50),
+             (bars(dash, "诊改事项状态（按学年）", CASES, "academic_year", ["n_items"], ["status_zh"], trend=True), 6, 50)],
+            [(raw(dash, "复核已改善的诊改事项", CASES,
+                  ["level", "entity_label", "cycle", "tier_name", "next_cycle", "recheck_zh", "status_zh",
+                   "responsible_dept_name", "reasons_zh"],
+                  [("cycle", False), ("priority", True)], where=["is_improved"]), 12, 60)],
             [(raw(dash, "指标预警明细（分析用）", W,
                   ["period", "level", "entity_label", "college_name", "indicator_name", "value_display", "tier_name",
                    "status_zh", "responsible_dept_name", "reason_zh"],
                   [("severity_rank", False), ("period", False)], row_limit=5000, page=25), 12, 60)],
-            [(table(dash, "改进成效（各层面诊改事项）", IMP, ["level"],
-                    ["n_items", "n_open", "n_closed", "n_improved", "improved_rate", "closed_rate"], "n_items"), 6, 50),
-             (bars(dash, "诊改事项状态（按首次预警学年）", IMP, "academic_year", ["n_items"], ["status_zh"], trend=True), 6, 50)],
-            [(raw(dash, "已改善或已关闭的诊改事项", IMP,
-                  ["level", "entity_label", "indicator_name", "first_period", "first_tier", "latest_period", "latest_tier",
-                   "status_zh", "improved_zh", "responsible_dept_name", "last_warning_reason_zh"],
-                  [("latest_period", False)], where=["improved OR NOT is_open"]), 12, 60)],
         ],
     }
 

@@ -1,6 +1,9 @@
 """「本部门诊改」: the dashboard a 职能部门 or 二级学院 acts on — its open 诊改事项 by priority, overdue measures,
 预警处理率 per department and 改进成效 (spiral.fct_improvement_cases, spiral.fct_dept_response_rates).
 
+Its two datasets are the 诊改事项 datasets of every dashboard: 预警中心 counts its open 诊改事项 and 改进成效 from
+them too (one case = one 诊改事项, never a per-indicator item).
+
 Registered in pipelines/superset/dashboards.py (DASHBOARDS, datasets); written with the others by
 `.venv/bin/python -m pipelines.superset.dashboards`. Row-level security as everywhere: both datasets carry
 `college_code` (二级学院负责人 see their college's objects) and `responsible_dept` (职能部门 see what they are
@@ -28,7 +31,7 @@ def datasets(ds, latest) -> dict[str, dict]:
     -- a student's reasons name the student (姓名、学号): here only how many rules fired
     CASE WHEN c.level = '学生' THEN '学生预警 ' || c.n_reasons || ' 项（名单见本部门自我诊断报告 / 学生预警名单）'
          ELSE c.reasons_zh END AS reasons_zh, c.status_zh, c.is_open, c.is_overdue, coalesce(c.overdue_reason_zh, '') AS overdue_reason_zh,
-    CAST(c.answer_due AS DATE) AS answer_due, c.deadline, c.owner, c.cause, c.measure, c.recheck_zh,
+    CAST(c.answer_due AS DATE) AS answer_due, c.deadline, c.owner, c.cause, c.measure, c.next_cycle, c.recheck_zh,
     c.is_improved, c.is_answered,
     {latest('c.academic_year', 'spiral.fct_improvement_cases')}
 FROM spiral.fct_improvement_cases AS c
@@ -46,7 +49,7 @@ LEFT JOIN marts.dim_college AS col ON col.college_code = c.college_code"""
         _col("is_overdue", "BOOLEAN", "是否逾期"), _col("overdue_reason_zh", "VARCHAR", "逾期原因"),
         _col("answer_due", "DATE", "答复期限"), _col("deadline", "DATE", "完成时限"), _col("owner", "VARCHAR", "措施责任人"),
         _col("cause", "VARCHAR", "原因分析"), _col("measure", "VARCHAR", "改进措施"),
-        _col("recheck_zh", "VARCHAR", "复核结果"), _col("is_improved", "BOOLEAN", "复核是否改善"),
+        _col("next_cycle", "VARCHAR", "复核周期"), _col("recheck_zh", "VARCHAR", "复核结果"), _col("is_improved", "BOOLEAN", "复核是否改善"),
         _col("is_answered", "BOOLEAN", "是否已答复"),
         _col("is_latest_year", "BOOLEAN", "是否最近学年"),
     ]
@@ -55,6 +58,10 @@ LEFT JOIN marts.dim_college AS col ON col.college_code = c.college_code"""
         _metric("n_open", "SUM(CASE WHEN is_open THEN 1 ELSE 0 END)", "未关闭事项"),
         _metric("n_overdue", "SUM(CASE WHEN is_overdue THEN 1 ELSE 0 END)", "逾期事项"),
         _metric("n_answered", "SUM(CASE WHEN is_answered THEN 1 ELSE 0 END)", "已答复事项"),
+        _metric("n_rechecked", "COUNT(is_improved)", "已复核事项", description="已有下一周期（复核结果不是待复核）的事项"),
+        _metric("n_improved", "SUM(CASE WHEN is_improved THEN 1 ELSE 0 END)", "复核已改善（已关闭）"),
+        _metric("improvement_rate", "SUM(CASE WHEN is_improved THEN 1 ELSE 0 END) * 1.0 / NULLIF(COUNT(is_improved), 0)",
+                "改进成效", ".1%", description="下一周期复核已改善（不再预警或等级降低）÷ 已复核"),
     ]
     rates_sql = f"""SELECT
     r.responsible_dept_code AS responsible_dept, r.responsible_dept_name, r.college_code,
@@ -81,9 +88,9 @@ FROM spiral.fct_dept_response_rates AS r"""
         _metric("sum_improved", "SUM(n_improved)", "复核已改善"),
     ]
     return {
-        CASES: ds(CASES, "本部门诊改·诊改事项", "每个预警事项的闭环状态：下发、答复、措施、期限、复核、逾期（学生不具名）",
+        CASES: ds(CASES, "诊改事项·闭环状态", "每个预警事项的闭环状态：下发、答复、措施、期限、复核、逾期（学生不具名）",
                   cases_sql, cases_cols, cases_metrics),
-        RATES: ds(RATES, "本部门诊改·处理率与成效", "责任部门 × 二级学院 × 学年：下发、答复、逾期、复核改善",
+        RATES: ds(RATES, "诊改事项·处理率与成效", "责任部门 × 二级学院 × 学年：下发、答复、逾期、复核改善",
                   rates_sql, rates_cols, rates_metrics),
     }
 

@@ -63,14 +63,16 @@ HIGHER_CASES = _cases(HIGHER, "higher")
 LOWER_CASES = _cases(LOWER, "lower")
 C02_TARGET = _target("C02", "2024-2025", "MAJ_DUAL_TEACHER_RATIO")  # 0.66 as shipped
 
-# the improvement spiral: MAJ_EMPLOY_RATE of 校一般 majors (0.885 / 0.855 / 0.825 as shipped)
+# the improvement spiral: MAJ_EMPLOY_RATE of 校一般 majors (0.885 / 0.855 / 0.825 as shipped), one 专业 case a year
 SPIRAL = {
-    # closes: 橙 → 黄 (improved) → 达标 (reviewed), then a new red warning in the last cycle
+    # 橙 → 黄 (better) → 达标 (cleared), then a new red warning in the last cycle
     "SP_CLOSE": [("2021-2022", 0.85), ("2022-2023", 0.88), ("2023-2024", 0.91), ("2024-2025", 0.80)],
     # still warned but better than the first cycle
     "SP_IMPROVING": [("2023-2024", 0.85), ("2024-2025", 0.86)],
-    # still warned and worse; the missing middle cycle is skipped
+    # 橙, no data in the middle cycle, 橙 again (two cases; see the note on missing data in docs/rules.md)
     "SP_DIAGNOSING": [("2022-2023", 0.85), ("2023-2024", None), ("2024-2025", 0.845)],
+    # 黄 → 橙: re-checked, not improved
+    "SP_WORSE": [("2023-2024", 0.86), ("2024-2025", 0.84)],
 }
 
 
@@ -338,21 +340,36 @@ def test_one_case_per_entity_and_cycle(built):
     assert n_unit_cases == n_warned
 
 
-def test_spiral_items(built):
-    items = {(r[0], r[1]): r[2:] for r in _q(built, """
-        select entity_id, first_period, status_zh, status_code, first_tier, next_value, improved, closed_period,
-               cycles_in_warning
-        from spiral.fct_improvement_items""")}
-    assert items[("SP_CLOSE", "2021-2022")] == ("已复核", "reviewed", "橙", 0.88, True, "2023-2024", 2)
-    assert items[("SP_CLOSE", "2024-2025")] == ("新发现", "new", "红", None, None, None, 1)
-    assert items[("SP_IMPROVING", "2023-2024")] == ("改进中", "improving", "橙", 0.86, True, None, 2)
-    assert items[("SP_DIAGNOSING", "2022-2023")] == ("诊断中", "diagnosing", "橙", 0.845, False, None, 2)
-    # every warning of the fixture is in exactly one item
-    [(n_warn,)] = _q(built, "select count(*) from warnings.fct_warnings where is_warning "
-                            "and indicator_code = 'MAJ_EMPLOY_RATE'")
-    [(n_cycles,)] = _q(built, "select sum(cycles_in_warning) from spiral.fct_improvement_items "
-                              "where indicator_code = 'MAJ_EMPLOY_RATE'")
-    assert n_warn == n_cycles
+def test_every_warning_case_is_one_improvement_case(built):
+    """诊改事项 are the warning cases followed through the loop: same keys, so every count of open or answered
+    事项 is a count of cases (there is no per-indicator item to count instead)."""
+    cases = dict(_q(built, "select case_id, worst_tier from warnings.fct_warning_cases"))
+    items = dict(_q(built, "select case_id, worst_tier from spiral.fct_improvement_cases"))
+    assert items == cases and len(cases) > 10
+    # open by hand: no next cycle of the level yet, or the object is still warned there at the same or a worse tier
+    rows = _q(built, "select level, entity_id, cycle, tier_rank from warnings.fct_warning_cases")
+    rank = {(lv, e, c): r for lv, e, c, r in rows}
+    cycles = {lv: sorted({c for lv2, _, c, _ in rows if lv2 == lv}) for lv, *_ in rows}
+    n_open = 0
+    for lv, e, c, r in rows:
+        later = [x for x in cycles[lv] if x > c]
+        n_open += not later or rank.get((lv, e, later[0]), 0) >= r
+    [(n_open_model,)] = _q(built, "select count(*) from spiral.fct_improvement_cases where is_open")
+    assert n_open_model == n_open > 0
+
+
+def test_improvement_cases_are_rechecked_in_the_next_cycle(built):
+    """The spiral of MAJ_EMPLOY_RATE (SPIRAL above), one 专业 case per major and year: re-checked against the
+    level's next cycle — no warning = 已消除, a lower tier = 好转 (both close the case), else 未改善."""
+    got = {r[0]: r[1:] for r in _q(built, """
+        select entity_id || '|' || cycle, worst_tier, next_cycle, next_tier, recheck_zh, is_improved, is_open
+        from spiral.fct_improvement_cases where entity_id like 'SP_%'""")}
+    assert got["SP_CLOSE|2021-2022"] == ("橙", "2022-2023", "黄", "好转", True, False)
+    assert got["SP_CLOSE|2022-2023"] == ("黄", "2023-2024", None, "已消除", True, False)
+    assert got["SP_CLOSE|2024-2025"] == ("红", None, None, "待复核", None, True)
+    assert got["SP_IMPROVING|2023-2024"] == ("橙", "2024-2025", "黄", "好转", True, False)
+    assert got["SP_WORSE|2023-2024"] == ("黄", "2024-2025", "橙", "未改善", False, True)
+    assert "SP_CLOSE|2023-2024" not in got  # 达标: no case
 
 
 def test_target_achievement(built):

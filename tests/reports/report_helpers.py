@@ -29,3 +29,21 @@ def run_cli(argv: list[str]) -> int:
         if isinstance(exc, Exception | KeyboardInterrupt):
             raise
         raise AssertionError(f"zhengai {' '.join(argv)} stopped with {exc!r}") from exc
+
+
+def cases_by_hand(sql) -> list[dict]:
+    """Every warning case of warnings.fct_warning_cases with `is_open` worked out by hand (not read from the spiral
+    models): a case stays open until the level's next cycle, where the object has no case or a lower tier."""
+    rows = [dict(zip(("case_id", "level", "entity_id", "cycle", "academic_year", "tier_rank", "worst_tier",
+                      "responsible_dept_code", "college_code"), r, strict=True)) for r in sql(
+        "SELECT case_id, level, entity_id, cycle, academic_year, tier_rank, worst_tier, responsible_dept_code, "
+        "college_code FROM warnings.fct_warning_cases")]
+    rank = {(r["level"], r["entity_id"], r["cycle"]): r["tier_rank"] for r in rows}
+    cycles: dict[str, list[str]] = {}
+    for r in rows:
+        cycles.setdefault(r["level"], []).append(r["cycle"])
+    nxt = {lv: dict(zip(sorted(set(cs)), [*sorted(set(cs))[1:], None], strict=True)) for lv, cs in cycles.items()}
+    for r in rows:
+        n = nxt[r["level"]][r["cycle"]]
+        r["is_open"] = n is None or rank.get((r["level"], r["entity_id"], n), 0) >= r["tier_rank"]
+    return rows

@@ -5,8 +5,9 @@
 
 Logs in once through the login form, then opens each dashboard in turn, waits until every chart has
 finished loading, saves a full-page screenshot `<out-dir>/<slug>.png` and prints one JSON line: per
-dashboard the charts found, rendered, error boxes and empty charts (with the chart titles). Exit code 0
-even on problems: the test decides.
+dashboard the charts found, rendered, error boxes and empty charts (with the chart titles); with --echarts also
+each ECharts chart's series (name, colour) and legend entries as drawn. Exit code 0 even on problems: the test
+decides.
 """
 
 from __future__ import annotations
@@ -43,6 +44,31 @@ return holders.map(h => {
 });
 """
 
+# per chart holder: the ECharts option the chart was drawn with (series names and colours, legend entries), read
+# from the props of Superset's Echart component (found through React's fiber from the ECharts container div)
+ECHARTS_PROBE = """
+const holders = Array.from(document.querySelectorAll('[data-test="dashboard-component-chart-holder"]'));
+const colourOf = s => {
+  const c = (s.itemStyle && s.itemStyle.color) || (s.lineStyle && s.lineStyle.color) || s.color || null;
+  return typeof c === 'string' ? c : null;
+};
+return holders.map(h => {
+  const title = ((h.querySelector('[data-test="editable-title"], .header-title, [data-test="slice-header"]') || {}).innerText || '').trim().split('\\n')[0];
+  const box = h.querySelector('[_echarts_instance_]');
+  if (!box) return {title, option: null};
+  let opts = null;
+  const key = Object.keys(box).find(k => k.startsWith('__reactFiber$'));
+  for (let f = key ? box[key] : null, i = 0; f && i < 40 && !opts; f = f.return, i++) {
+    if (f.memoizedProps && f.memoizedProps.echartOptions) opts = f.memoizedProps.echartOptions;
+  }
+  if (!opts) return {title, option: null};
+  const legends = [].concat(opts.legend || []);
+  const legend = legends.length && legends[0].data ? legends[0].data.map(d => typeof d === 'string' ? d : d.name) : null;
+  const series = [].concat(opts.series || []).map(s => ({name: s.name == null ? null : String(s.name), colour: colourOf(s)}));
+  return {title, option: {legend, series}};
+});
+"""
+
 
 def main() -> int:
     p = argparse.ArgumentParser()
@@ -54,6 +80,7 @@ def main() -> int:
     p.add_argument("--chromium", default="/usr/bin/chromium")
     p.add_argument("--chromedriver", default="/usr/bin/chromedriver")
     p.add_argument("--timeout", type=float, default=60)
+    p.add_argument("--echarts", action="store_true", help="also report each ECharts chart's series colours and legend")
     args = p.parse_args()
 
     opts = webdriver.ChromeOptions()
@@ -104,6 +131,8 @@ def check_dashboard(driver, args, slug: str) -> dict:
     res["seconds_to_render"] = round(time.monotonic() - started, 1)
     time.sleep(1.5)  # let the echarts animations finish before the screenshot
     res["charts"] = driver.execute_script(PROBE) or charts
+    if args.echarts:
+        res["echarts"] = driver.execute_script(ECHARTS_PROBE) or []
     res["title"] = driver.title
     height = driver.execute_script("return Math.max(document.body.scrollHeight, 1200)")
     driver.set_window_size(1600, min(int(height) + 100, 6000))
