@@ -137,6 +137,7 @@ def lower_bound(home: Path, sql_dir: Path, out_db: Path) -> None:
 
     sys.path.insert(0, str(ROOT))
     from pipelines.config import load_settings
+    from pipelines.ingest.cleaning import install as install_cleaning
     from pipelines.ingest.contract import load_contract, map_columns
     from pipelines.ingest.extract import DATABASE_SYSTEMS, STACKED_SYSTEMS, source_paths, split_source
     from pipelines.ingest.raw_store import ensure_schema
@@ -147,6 +148,7 @@ def lower_bound(home: Path, sql_dir: Path, out_db: Path) -> None:
     manifest = json.loads((sql_dir / "manifest.json").read_text(encoding="utf-8"))
     con = duckdb.connect(str(out_db))
     ensure_schema(con)
+    install_cleaning(con)  # staging calls the cleaning macros, as dbt's profile plugin installs them
     db = sqlite3.connect(settings.jiaowu_url.removeprefix("sqlite:///"))
     for i, t in enumerate(load_contract().values()):
         if t.system in DATABASE_SYSTEMS:
@@ -175,7 +177,9 @@ def lower_bound(home: Path, sql_dir: Path, out_db: Path) -> None:
             frame.insert(0, "_source_file", label)
             frame.insert(1, "_sheet", sheet)
             parts.append(frame)
-        frame = pd.concat(parts, ignore_index=True)
+        # an optional source nobody has delivered yet (诊改反馈): an empty table, as the pipeline lands it
+        frame = (pd.concat(parts, ignore_index=True) if parts
+                 else pd.DataFrame({c: pd.Series(dtype="string") for c in ["_source_file", "_sheet", "__row"]}))
         for c in t.columns:
             if c.id not in frame.columns:
                 frame[c.id] = None
