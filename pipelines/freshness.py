@@ -14,6 +14,11 @@ served numbers are then older than the sources; this module says so, per source 
 | last_passed_at | the last time it passed the gate |
 | blocked_since | first blocked check after the last pass (NULL: not blocked now) |
 | status_zh | 被拦截 (blocked now) · 待发布 (newer data passed but the run did not publish) · 当前 · 从未加载 |
+| data_published_at | when the served data was published (a status-only republish keeps it) |
+
+A run that publishes no data (a source blocked, a step failed) republishes the served data unchanged with a new
+audit.source_freshness and the gate results (`republish_status`), so every dashboard — not only `zhengai status`
+and the report — says which sources are held back and since when. Only when that status changed.
 
 Times are UTC like the rest of the audit; readers add eight hours for Beijing time.
 """
@@ -27,7 +32,8 @@ from typing import Any
 import duckdb
 
 COLUMNS = ["source_system", "source_table", "table_zh", "source_file", "row_count", "data_as_of",
-           "last_attempt_at", "last_passed_at", "blocked_since", "blocked_reason", "status_zh"]
+           "last_attempt_at", "last_passed_at", "blocked_since", "blocked_reason", "status_zh", "data_published_at"]
+STORED = COLUMNS[:-1]  # what every published audit.source_freshness has (data_published_at came later)
 BLOCKED, PENDING, CURRENT, NEVER = "被拦截", "待发布", "当前", "从未加载"
 
 
@@ -96,7 +102,7 @@ def write_freshness_table(con: duckdb.DuckDBPyConnection, audit_db: Path | None,
     """`audit.source_freshness` in the build about to be published (the dashboards and the report read it)."""
     import pandas as pd
 
-    rows = source_freshness(con, audit_db, published_at)
+    rows = [r | {"data_published_at": published_at} for r in source_freshness(con, audit_db, published_at)]
     frame = pd.DataFrame(rows, columns=COLUMNS)  # noqa: F841 - read by DuckDB below
     con.execute("CREATE SCHEMA IF NOT EXISTS audit")
     con.execute("CREATE OR REPLACE TABLE audit.source_freshness AS SELECT * FROM frame")
@@ -129,7 +135,6 @@ def _beijing(ts: datetime | None) -> str:
 
 def freshness_for_report(con: duckdb.DuckDBPyConnection, serving_path: Path) -> list[dict[str, Any]]:
     """Live when the gate results sit next to the served file (`$ZHENGAI_HOME`), else the table stored at publish."""
-    from datetime import UTC
 
     from pipelines.publish import WarehouseLayout
 
@@ -137,9 +142,60 @@ def freshness_for_report(con: duckdb.DuckDBPyConnection, serving_path: Path) -> 
     audit = home / "gate_results.duckdb"
     served = [v for v in WarehouseLayout(home).versions() if v.is_serving]
     if audit.exists() and served:
-        return source_freshness(con, audit, served[0].published_at.astimezone(UTC).replace(tzinfo=None))
+        return source_freshness(con, audit, data_published_at(served[0]))
     try:
-        cur = con.execute(f"SELECT {', '.join(COLUMNS)} FROM audit.source_freshness")
+        cur = con.execute(f"SELECT {', '.join(STORED)} FROM audit.source_freshness")
     except duckdb.CatalogException:
         return source_freshness(con, None, None)
-    return [dict(zip(COLUMNS, r, strict=True)) for r in cur.fetchall()]
+    return [dict(zip(STORED, r, strict=True)) for r in cur.fetchall()]
+
+
+def data_published_at(version) -> datetime:
+    """When the data of a published version was published (UTC): a status-only republish keeps the data's time."""
+    from datetime import UTC
+
+    try:
+        with duckdb.connect(str(version.path), read_only=True) as con:
+            at = con.execute("SELECT max(data_published_at) FROM audit.source_freshness").fetchone()[0]
+    except duckdb.Error:  # published before the column existed, or no freshness table
+        at = None
+    return at or version.published_at.astimezone(UTC).replace(tzinfo=None)
+
+
+def _status_key(rows) -> set[tuple]:
+    return {(r["source_system"], r["source_table"], r["status_zh"], r["blocked_since"]) for r in rows}
+
+
+def republish_status(settings, run_id: str):
+    """After a run that published nothing: serve the same data again with a fresh audit.source_freshness and the
+    gate results, so the dashboards show what is held back. Returns the new version, or None when there is no
+    served version or the sources' status did not change."""
+    import shutil
+
+    from pipelines.assets.publish import copy_audit
+    from pipelines.publish import WarehouseLayout, publish, start_build
+
+    layout = WarehouseLayout(settings.home)
+    served = next((v for v in layout.versions() if v.is_serving), None)
+    audit_db = settings.home / "gate_results.duckdb"
+    if served is None or not audit_db.exists():
+        return None
+    data_at = data_published_at(served)
+    with duckdb.connect(str(served.path), read_only=True) as con:
+        try:
+            before = _status_key(dict(zip(COLUMNS, r, strict=False)) for r in con.execute(
+                f"SELECT {', '.join(STORED)} FROM audit.source_freshness").fetchall())
+        except duckdb.Error:
+            before = set()
+        now = _status_key(source_freshness(con, audit_db, data_at))
+    if now == before:
+        return None
+    build = start_build(layout, f"{run_id}-status")
+    try:
+        copy_audit(str(build), str(audit_db))
+        with duckdb.connect(str(build)) as con:
+            write_freshness_table(con, audit_db, data_at)
+            con.execute("CHECKPOINT")
+        return publish(layout, build, keep=settings.keep_versions)
+    finally:
+        shutil.rmtree(build.parent, ignore_errors=True)

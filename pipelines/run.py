@@ -206,6 +206,7 @@ def run_pipeline(job_name: str = "daily_refresh", *, out=None) -> RunSummary:
         with dg.DagsterInstance.get() as instance:
             result = job.execute_in_process(instance=instance, raise_on_error=False, run_id=run_id,
                                             run_config={"loggers": {"progress": {}}})
+        status_note = None if result.success else _republish_status(settings, run_id)
     finally:
         discard_build(settings, run_id)  # a run that did not publish leaves no build folder behind
         release(settings.home, run_id)
@@ -214,8 +215,22 @@ def run_pipeline(job_name: str = "daily_refresh", *, out=None) -> RunSummary:
     if result.success:
         serving = [v for v in WarehouseLayout(settings.home).versions() if v.is_serving]
         published = serving[0].name if serving else None
+    notices = run_notices(settings.home / "gate_results.duckdb", result.run_id)
     return RunSummary(result.run_id, result.success, time.perf_counter() - started, published, failures,
-                      run_notices(settings.home / "gate_results.duckdb", result.run_id))
+                      notices + ([status_note] if status_note else []))
+
+
+def _republish_status(settings: Settings, run_id: str) -> str | None:
+    """A run that published no data still tells the dashboards which sources are held back (pipelines/freshness.py)."""
+    from pipelines.freshness import republish_status
+
+    try:
+        version = republish_status(settings, run_id)
+    except Exception as exc:  # noqa: BLE001 - the run's own failure is what the user must see first
+        return f"未能更新看板上的数据新鲜度提示：{exc}"
+    if version is None:
+        return None
+    return f"数据未更新；看板仍显示上次发布的数据，并已标出被拦截的数据源（状态版本 {version.name}）"
 
 
 def discard_build(settings: Settings, run_id: str) -> None:
@@ -284,6 +299,9 @@ def status_text(settings: Settings | None = None) -> str:
         lines.append("尚未发布过仓库（先运行 zhengai run）。")
     else:
         lines.append(f"当前对外服务的版本：{serving.name}（发布于 {serving.published_at:%Y-%m-%d %H:%M:%S}）")
+        data_at = _data_published_local(serving)
+        if data_at is not None:
+            lines.append(f"  其中的数据发布于 {data_at:%Y-%m-%d %H:%M:%S}（之后的运行未发布数据，只更新了数据新鲜度提示）")
         lines.append(f"可回滚的版本：{'、'.join(v.name for v in versions if not v.is_serving) or '无'}")
         lines += freshness_lines(settings, serving)
     last_run = last_run_lines(settings)
@@ -322,12 +340,11 @@ def status_text(settings: Settings | None = None) -> str:
 
 def freshness_lines(settings: Settings, serving) -> list[str]:
     """Per source table: when its served data was read, and whether newer data is held back (since when)."""
-    from datetime import UTC
 
-    from pipelines.freshness import BLOCKED, CURRENT, source_freshness, stale_summary
+    from pipelines.freshness import BLOCKED, CURRENT, data_published_at, source_freshness, stale_summary
     from pipelines.ingest.errors import SYSTEM_ZH
 
-    published_utc = serving.published_at.astimezone(UTC).replace(tzinfo=None)
+    published_utc = data_published_at(serving)
     with _ro(serving.path) as con:
         rows = source_freshness(con, settings.home / "gate_results.duckdb", published_utc)
     lines = ["", "各数据源当前发布的数据（新鲜度）："]
@@ -389,3 +406,13 @@ def _age(ts) -> str:
 
     hours = (datetime.now(UTC).replace(tzinfo=None) - ts).total_seconds() / 3600
     return f"{hours:.0f} 小时前" if hours < 48 else f"{hours / 24:.0f} 天前"
+
+
+def _data_published_local(serving):
+    """The data's publish time when it is earlier than the version's (a status-only republish), else None."""
+    from datetime import UTC
+
+    from pipelines.freshness import data_published_at
+
+    data_at = data_published_at(serving).replace(tzinfo=UTC).astimezone().replace(tzinfo=None)
+    return data_at if (serving.published_at - data_at).total_seconds() > 60 else None

@@ -62,3 +62,39 @@ def test_a_pass_after_the_block_makes_the_source_current_again(tmp_path):
         [row] = [r for r in source_freshness(con, audit, T0 + timedelta(days=3, minutes=5))
                  if r["source_table"] == "student"]
     assert row["status_zh"] == "当前" and row["blocked_since"] is None
+
+
+def test_a_run_that_publishes_nothing_republishes_the_same_data_with_the_block_marked(tmp_path):
+    """Dashboards read only the served file: after a blocked run it must say which source is held back."""
+    from pipelines.config import load_settings
+    from pipelines.freshness import data_published_at, republish_status
+    from pipelines.publish import WarehouseLayout, publish, start_build
+
+    settings = load_settings({"ZHENGAI_HOME": str(tmp_path)})
+    layout, audit = WarehouseLayout(tmp_path), tmp_path / "gate_results.duckdb"
+    with duckdb.connect(str(audit)) as con:
+        results_store.ensure_tables(con)
+        _check(con, "xuegong", "student", T0, False)
+    build = start_build(layout, "good")
+    with duckdb.connect(str(build)) as con:
+        load_batch(con, pd.DataFrame({"a": ["1"]}), source_system="xuegong", source_table="student",
+                   source_file="学工/学生学籍.csv", content_hash="x", loaded_at=T0)
+        write_freshness_table(con, audit, T0 + timedelta(minutes=5))
+        con.execute("CHECKPOINT")
+    first = publish(layout, build, now=datetime(2026, 9, 1, 8, 5))
+    assert republish_status(settings, "same") is None  # nothing held back: no new version
+
+    with duckdb.connect(str(audit)) as con:  # the next run is blocked on 学生学籍
+        _check(con, "xuegong", "student", T0 + timedelta(days=1), True, "学生学籍：第 3 行「学号」重复")
+    second = republish_status(settings, "blocked")
+    assert second is not None and second.name != first.name
+    assert [v.name for v in layout.versions() if v.is_serving] == [second.name]
+    with duckdb.connect(str(layout.serving), read_only=True) as con:
+        row = con.execute("SELECT status_zh, blocked_since, blocked_reason, data_as_of FROM audit.source_freshness "
+                          "WHERE source_system = 'xuegong' AND source_table = 'student'").fetchone()
+        gate = con.execute("SELECT count(*) FROM audit.validation_runs WHERE blocking_failed").fetchone()[0]
+        batches = con.execute("SELECT count(*) FROM raw._batches").fetchone()[0]
+    assert row == ("被拦截", T0 + timedelta(days=1), "学生学籍：第 3 行「学号」重复", T0)
+    assert gate == 1 and batches == 1  # the gate's reasons for the DQ dashboard; the same data as before
+    assert data_published_at(layout.versions()[-1]) == T0 + timedelta(minutes=5)  # the data's time is kept
+    assert republish_status(settings, "blocked-again") is None  # same status: no churn of versions

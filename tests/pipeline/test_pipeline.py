@@ -16,6 +16,7 @@ import pytest
 
 from pipelines import simulator
 from pipelines.config import REPO_ROOT
+from pipelines.freshness import data_published_at
 from pipelines.publish import WarehouseLayout
 
 FAULT_FILES = {  # fault kind → (asset that must fail its gate or read, file that must land in quarantine)
@@ -148,7 +149,7 @@ def test_every_table_and_view_of_a_copied_serving_file_opens_read_only(published
 
 
 @pytest.mark.parametrize("kind", sorted(FAULT_FILES))
-def test_bad_input_is_reported_quarantined_and_serving_unchanged(published, tmp_path, env, kind):
+def test_bad_input_is_reported_quarantined_and_served_data_unchanged(published, tmp_path, env, kind):
     home, _, _ = published
     copy = tmp_path / "warehouse"
     shutil.copytree(home, copy, symlinks=True)
@@ -158,15 +159,23 @@ def test_bad_input_is_reported_quarantined_and_serving_unchanged(published, tmp_
     shutil.copytree(broken, copy / "sources")
     env(copy)
     layout = WarehouseLayout(copy)
-    serving_before = [v.name for v in layout.versions() if v.is_serving]
-    serving_inode = layout.serving.stat().st_ino
+    [served_before] = [v for v in layout.versions() if v.is_serving]
+    with duckdb.connect(str(layout.serving), read_only=True) as con:
+        data_before = con.execute("SELECT * FROM raw._batches ORDER BY batch_seq").fetchall()
 
     summary, progress = _run()
 
     assert not summary.success
-    assert layout.serving.stat().st_ino == serving_inode  # the very same file is still served
     assert not any((copy / "build").rglob("*")) and not (copy / "run.lock").exists()  # nothing stray left
-    assert [v.name for v in layout.versions() if v.is_serving] == serving_before
+    # the same data is served, in a status-only version that names the held-back source (for the dashboards)
+    [served] = [v for v in layout.versions() if v.is_serving]
+    assert served.name != served_before.name and any("状态版本" in n for n in summary.notices), summary.notices
+    with duckdb.connect(str(layout.serving), read_only=True) as con:
+        assert con.execute("SELECT * FROM raw._batches ORDER BY batch_seq").fetchall() == data_before
+        blocked = con.execute("SELECT count(*) FROM audit.source_freshness WHERE status_zh = '被拦截' "
+                              "AND blocked_since IS NOT NULL").fetchone()[0]
+    assert blocked >= 1
+    assert data_published_at(served) == data_published_at(served_before)
     asset, file = FAULT_FILES[kind]
     bad_name = Path(fault.path).name
     asset = asset or next(f for f in summary.failures if "raw/" in f)
