@@ -9,7 +9,8 @@ Generated, each from its generator (edit the inputs, never the output):
 - dbt staging models and yml `dbt_project/models/staging/` ← seeds/source_columns.csv (`pipelines/dbt_build.py`);
 - Superset YAML of the eight dashboards of `pipelines/superset/dashboards.py` (`superset_exports/assets/`).
   The 数据质量 dashboard's YAML was exported from Superset after its generator ran (docs/superset.md): the
-  YAML is its source now, so it is not regenerated here.
+  YAML is its source now, so it is not regenerated here — except its 「数据新鲜度提示」 chart
+  (`charts/data-quality_00_*.yaml`, pipelines/superset/freshness_notice.py), shared by every dashboard.
 """
 
 from __future__ import annotations

@@ -20,6 +20,8 @@ Design (docs/superset.md has the table of datasets):
   the dataset `学生预警名单` (column `student_name`), on its own dashboard `学生预警名单`, which
   provisioning restricts to 二级学院负责人 (own college by RLS) and 质量办; every other dataset shows
   students only in aggregate or as "某同学（班级）".
+- Every dashboard (and 数据质量) starts with the row 「数据新鲜度提示」: the source tables that are not current, on
+  the one dataset of pipelines/superset/freshness_notice.py (`rows()` puts it on top).
 - Native filters 学年 / 二级学院 / 专业 (and a few per dashboard) apply by column name to every chart whose
   dataset has that column; trend charts are excluded from the 学年 filter (they show all years).
 """
@@ -31,7 +33,7 @@ import json
 from pathlib import Path
 
 from pipelines.config import REPO_ROOT
-from pipelines.superset import dept_dashboard
+from pipelines.superset import dept_dashboard, freshness_notice
 from pipelines.superset.dq_dashboard import _col, _dataset, _dump, _metric, _sql_filter, _uid
 from pipelines.superset.manage import ASSETS_DIR
 
@@ -505,6 +507,7 @@ FROM serve.srv_target_items AS t""",
         [_metric("n_items", "COUNT(*)", "目标数"),
          _metric("n_achieved", "SUM(CASE WHEN is_achieved THEN 1 ELSE 0 END)", "达成数")])
     d.update(dept_dashboard.datasets(_ds, _latest))  # 本部门诊改
+    d[freshness_notice.DATASET] = freshness_notice.dataset()  # 数据新鲜度提示, on every dashboard
     return d
 
 
@@ -853,6 +856,13 @@ def _dept_improvement():
 DASHBOARDS = [_school, _major, _course, _teacher, _student, _warnings, _targets, _student_list, _dept_improvement]
 
 
+def rows(spec: dict) -> list[list[tuple]]:
+    """The dashboard's rows under one row with its 「数据新鲜度提示」 (pipelines/superset/freshness_notice.py)."""
+    notice = Chart(freshness_notice.chart(spec["slug"]))
+    notice.trend = False
+    return [[(notice, freshness_notice.WIDTH, freshness_notice.HEIGHT)], *spec["rows"]]
+
+
 def dashboard(spec: dict) -> dict:
     slug = spec["slug"]
     position = {
@@ -862,7 +872,7 @@ def dashboard(spec: dict) -> dict:
         "GRID_ID": {"children": [], "id": "GRID_ID", "parents": ["ROOT_ID"], "type": "GRID"},
     }
     trend_ids, n = [], 0
-    for i, row in enumerate(spec["rows"]):
+    for i, row in enumerate(rows(spec)):
         row_id = f"ROW-{slug}-{i}"
         position["GRID_ID"]["children"].append(row_id)
         position[row_id] = {"children": [], "id": row_id, "meta": {"background": "BACKGROUND_TRANSPARENT"},
@@ -923,10 +933,15 @@ def write(out: Path = ASSETS_DIR) -> list[Path]:
     for key, ds in datasets().items():
         put(f"datasets/zhengai_warehouse/{key}.yaml", ds)
     for spec in specs():
-        charts = [c for row in spec["rows"] for c, _, _ in row]
-        for i, c in enumerate(charts, 1):
+        charts = [c for row in rows(spec) for c, _, _ in row]
+        for i, c in enumerate(charts):  # 00: the 数据新鲜度提示 of the top row
             put(f"charts/{spec['slug']}_{i:02d}_{c['uuid'][:8]}.yaml", dict(c))
         put(f"dashboards/{spec['slug']}.yaml", dashboard(spec))
+    # the 数据质量 dashboard's YAML is exported (not generated here) but shows the same notice: its chart is here
+    from pipelines.superset.dq_dashboard import DASHBOARD_SLUG
+
+    for rel, obj in freshness_notice.files(DASHBOARD_SLUG).items():
+        put(rel, obj)
     return written
 
 

@@ -445,14 +445,17 @@ DASHBOARD_SLUG = "data-quality"
 
 
 def dashboard(chart_list: list[dict]) -> dict:
-    by_name = {c["slice_name"]: c for c in chart_list}
+    from pipelines.superset import freshness_notice  # imports this module's helpers
+
+    notice = freshness_notice.chart(DASHBOARD_SLUG)  # 数据新鲜度提示 on top, as on every dashboard
+    by_name = {c["slice_name"]: c for c in [*chart_list, notice]}
     position = {
         "DASHBOARD_VERSION_KEY": "v2",
         "ROOT_ID": {"children": ["GRID_ID"], "id": "ROOT_ID", "type": "ROOT"},
         "HEADER_ID": {"id": "HEADER_ID", "meta": {"text": DASHBOARD_TITLE}, "type": "HEADER"},
         "GRID_ID": {"children": [], "id": "GRID_ID", "parents": ["ROOT_ID"], "type": "GRID"},
     }
-    for i, row in enumerate(LAYOUT):
+    for i, row in enumerate([[(notice["slice_name"], freshness_notice.WIDTH, freshness_notice.HEIGHT)], *LAYOUT]):
         row_id = f"ROW-dq{i}"
         position["GRID_ID"]["children"].append(row_id)
         position[row_id] = {"children": [], "id": row_id, "meta": {"background": "BACKGROUND_TRANSPARENT"},
@@ -518,6 +521,10 @@ def write(out: Path = ASSETS_DIR) -> list[Path]:
         put(f"datasets/zhengai_warehouse/{key}.yaml", d)
     for i, c in enumerate(ch, 1):
         put(f"charts/dq_{i:02d}_{c['uuid'][:8]}.yaml", c)
+    from pipelines.superset import freshness_notice  # the shared notice (also written by dashboards.py)
+
+    for rel, obj in {**freshness_notice.dataset_file(), **freshness_notice.files(DASHBOARD_SLUG)}.items():
+        put(rel, obj)
     put(f"dashboards/{DASHBOARD_SLUG}.yaml", dashboard(ch))
     return written
 
