@@ -33,6 +33,8 @@ import duckdb
 
 COLUMNS = ["source_system", "source_table", "table_zh", "source_file", "row_count", "data_as_of",
            "last_attempt_at", "last_passed_at", "blocked_since", "blocked_reason", "status_zh", "data_published_at"]
+_TYPES = {"row_count": "BIGINT", "data_as_of": "TIMESTAMP", "last_attempt_at": "TIMESTAMP",
+          "last_passed_at": "TIMESTAMP", "blocked_since": "TIMESTAMP", "data_published_at": "TIMESTAMP"}
 STORED = COLUMNS[:-1]  # what every published audit.source_freshness has (data_published_at came later)
 BLOCKED, PENDING, CURRENT, NEVER = "被拦截", "待发布", "当前", "从未加载"
 
@@ -105,7 +107,9 @@ def write_freshness_table(con: duckdb.DuckDBPyConnection, audit_db: Path | None,
     rows = [r | {"data_published_at": published_at} for r in source_freshness(con, audit_db, published_at)]
     frame = pd.DataFrame(rows, columns=COLUMNS)  # noqa: F841 - read by DuckDB below
     con.execute("CREATE SCHEMA IF NOT EXISTS audit")
-    con.execute("CREATE OR REPLACE TABLE audit.source_freshness AS SELECT * FROM frame")
+    # typed here: a column NULL in every row would otherwise come out as INTEGER
+    typed = ", ".join(f"CAST({c} AS {_TYPES.get(c, 'VARCHAR')}) AS {c}" for c in COLUMNS)
+    con.execute(f"CREATE OR REPLACE TABLE audit.source_freshness AS SELECT {typed} FROM frame")
     return len(rows)
 
 

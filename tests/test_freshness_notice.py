@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import duckdb
 import yaml
 
-from pipelines.freshness import BLOCKED, COLUMNS, CURRENT, NEVER, write_freshness_table
+from pipelines.freshness import BLOCKED, COLUMNS, CURRENT, write_freshness_table
 from pipelines.superset import dashboards, freshness_notice
 from pipelines.superset.dq_dashboard import DASHBOARD_SLUG, _uid
 from pipelines.superset.manage import ASSETS_DIR
@@ -49,8 +49,9 @@ def _freshness_db(tmp_path, rows: list[dict]) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(tmp_path / "serving.duckdb"))
     con.execute("CREATE SCHEMA audit")
     con.execute("""CREATE TABLE audit.source_freshness (source_system VARCHAR, source_table VARCHAR, table_zh VARCHAR,
-        source_file VARCHAR, row_count DOUBLE, data_as_of TIMESTAMP, last_attempt_at TIMESTAMP,
-        last_passed_at TIMESTAMP, blocked_since TIMESTAMP, blocked_reason VARCHAR, status_zh VARCHAR)""")
+        source_file VARCHAR, row_count BIGINT, data_as_of TIMESTAMP, last_attempt_at TIMESTAMP,
+        last_passed_at TIMESTAMP, blocked_since TIMESTAMP, blocked_reason VARCHAR, status_zh VARCHAR,
+        data_published_at TIMESTAMP)""")
     for r in rows:
         con.execute(f"INSERT INTO audit.source_freshness ({', '.join(r)}) VALUES ({', '.join('?' * len(r))})",
                     list(r.values()))
@@ -86,9 +87,11 @@ def test_the_notice_reads_the_table_as_the_publish_step_writes_it(tmp_path):
     with duckdb.connect(str(tmp_path / "serving.duckdb")) as con:
         n = write_freshness_table(con, None)
         rows = _rows(con)
-    assert len(rows) == n > 0
-    assert {r["freshness_zh"] for r in rows} == {NEVER}
-    assert all(r["reason_zh"] == "尚未收到该源表的数据" for r in rows)
+        types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                                 "WHERE table_name = 'source_freshness'").fetchall())
+    assert n > 0 and types["blocked_since"] == "TIMESTAMP" and types["blocked_reason"] == "VARCHAR"
+    # never loaded is not stale data: the notice says all is current (the 数据质量 dashboard lists such sources)
+    assert [r["freshness_zh"] for r in rows] == [freshness_notice.ALL_CURRENT]
 
 
 def test_the_test_table_has_the_columns_the_publish_step_writes(tmp_path):

@@ -1,5 +1,5 @@
 """「数据新鲜度提示」: one small table at the top of every dashboard — which source tables are not current in the
-served warehouse (被拦截 / 待发布 / 从未加载), since when, and why; one row 「全部数据源均为最新」 when all are.
+served warehouse (被拦截 / 待发布), since when, and why; one row 「全部数据源均为最新」 when all are.
 
 One dataset (`zg_freshness_notice`, over `audit.source_freshness`, which pipelines/freshness.py writes into every
 published serving.duckdb) and one chart per dashboard (same query, a per-dashboard UUID). Used by
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 
-from pipelines.freshness import BLOCKED, CURRENT, NEVER, PENDING
+from pipelines.freshness import BLOCKED, PENDING
 from pipelines.ingest.errors import SYSTEM_ZH
 from pipelines.superset.dq_dashboard import _chart, _col, _dataset, _metric, _uid
 
@@ -43,12 +43,13 @@ stale AS (
         TRY_CAST(CAST(f.blocked_since AS VARCHAR) AS TIMESTAMP) AS blocked_since,
         coalesce(CAST(f.blocked_reason AS VARCHAR), CASE f.status_zh
             WHEN '{PENDING}' THEN '已有通过检查的新数据，但整次运行未发布，尚未生效'
-            WHEN '{NEVER}' THEN '尚未收到该源表的数据'
             WHEN '{BLOCKED}' THEN '未通过质量闸门' END) AS reason_zh,
         CASE f.status_zh WHEN '{BLOCKED}' THEN 1 WHEN '{PENDING}' THEN 2 ELSE 3 END AS sort_order
     FROM audit.source_freshness AS f
     LEFT JOIN systems AS y ON y.source_system = f.source_system
-    WHERE f.status_zh IS DISTINCT FROM '{CURRENT}'
+    -- 从未加载 is no stale number (nothing is shown for it; an optional source such as 诊改反馈 may never come):
+    -- the 数据质量 dashboard lists it
+    WHERE f.status_zh IN ('{BLOCKED}', '{PENDING}')
 )
 SELECT
     source_system_zh,
@@ -77,7 +78,7 @@ def dataset() -> dict:
         _col("sort_order", "INTEGER", "排序（被拦截在前）"),
     ]
     return _dataset(DATASET, "数据新鲜度提示",
-                    f"不是最新的源表（{BLOCKED}、{PENDING}、{NEVER}）及其数据截至、被拦截时间与原因（audit.source_freshness）；"
+                    f"不是最新的源表（{BLOCKED}、{PENDING}）及其数据截至、被拦截时间与原因（audit.source_freshness）；"
                     f"全部最新时为一行「{ALL_CURRENT}」",
                     sql(), columns, [_metric("n_rows", "COUNT(*)", "行数")], None)
 
