@@ -16,13 +16,20 @@ from pipelines.assets.publish import serving_warehouse
 from pipelines.assets.reports import annual_report
 from pipelines.resources import WarehouseResource
 from pipelines.run import progress_logger_def
-from pipelines.schedules import SCHEDULES, annual_job, daily_refresh, drop_folder_sensor, semester_job
+from pipelines.schedules import (
+    SCHEDULES,
+    annual_job,
+    daily_refresh,
+    drop_folder_sensor,
+    semester_job,
+    status_after_failed_run,
+)
 
 defs = dg.Definitions(
     assets=[*INGEST_ASSETS, *DBT_ASSETS, serving_warehouse, annual_report, notify_digests],
     jobs=[daily_refresh, semester_job, annual_job],
     schedules=SCHEDULES,
-    sensors=[drop_folder_sensor],
+    sensors=[drop_folder_sensor, status_after_failed_run],
     resources={"warehouse": WarehouseResource(), **RESOURCES},
     executor=dg.in_process_executor,
     loggers={"console": dg.colored_console_logger, "progress": progress_logger_def()},

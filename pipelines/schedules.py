@@ -6,6 +6,7 @@
 | `semester_job` | 1 Mar and 1 Sep, 06:30 | 课程/学生 levels close a semester (scores, attendance, 学业预警) |
 | `annual_job` | 15 Sep, 07:00 | 学校/专业/教师 levels close a 学年; the annual report is written after it |
 | `drop_folder_sensor` | a new or changed export in a drop folder | collect at the source, not at the deadline |
+| `status_after_failed_run` | a run of these jobs failed (on by default) | dashboards show the held-back sources |
 
 Every job rebuilds the whole warehouse into a fresh build file and publishes it atomically: reloading
 an unchanged source is a no-op in raw, dbt rebuilds the marts in well under the daily window, and one
@@ -67,3 +68,25 @@ def drop_folder_sensor(context: dg.SensorEvaluationContext):
         return dg.SkipReason("导出目录没有新文件")
     key = hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()[:16]
     return dg.RunRequest(run_key=key, tags={"trigger": "drop_folder", "changed": ";".join(changed)[:900]})
+
+
+@dg.run_failure_sensor(monitored_jobs=[daily_refresh, semester_job, annual_job],
+                       default_status=dg.DefaultSensorStatus.RUNNING,
+                       description="运行失败（数据源被拦截或步骤出错）后，看板的「数据新鲜度提示」标出被拦截的数据源")
+def status_after_failed_run(context: dg.RunFailureSensorContext):
+    """A scheduled or sensor-started run that published nothing: the same as `zhengai run` does after it
+    (pipelines/freshness.py `republish_status`). A CLI run has done it already; the status is then unchanged."""
+    from pipelines.freshness import republish_status
+    from pipelines.runlock import RunCollision, acquire, release
+
+    settings = load_settings()
+    lock_id = f"{context.dagster_run.run_id}-status"
+    try:
+        acquire(settings.home, lock_id)
+    except RunCollision as exc:  # a new run is writing: it publishes the status itself when it ends
+        return dg.SkipReason(str(exc))
+    try:
+        version = republish_status(settings, context.dagster_run.run_id)
+    finally:
+        release(settings.home, lock_id)
+    return dg.SkipReason("数据源状态未变化" if version is None else f"已发布状态版本 {version.name}")

@@ -64,13 +64,10 @@ def test_a_pass_after_the_block_makes_the_source_current_again(tmp_path):
     assert row["status_zh"] == "当前" and row["blocked_since"] is None
 
 
-def test_a_run_that_publishes_nothing_republishes_the_same_data_with_the_block_marked(tmp_path):
-    """Dashboards read only the served file: after a blocked run it must say which source is held back."""
-    from pipelines.config import load_settings
-    from pipelines.freshness import data_published_at, republish_status
+def _served_home(tmp_path):
+    """A home with one published version whose 学生学籍 passed (T0)."""
     from pipelines.publish import WarehouseLayout, publish, start_build
 
-    settings = load_settings({"ZHENGAI_HOME": str(tmp_path)})
     layout, audit = WarehouseLayout(tmp_path), tmp_path / "gate_results.duckdb"
     with duckdb.connect(str(audit)) as con:
         results_store.ensure_tables(con)
@@ -81,7 +78,54 @@ def test_a_run_that_publishes_nothing_republishes_the_same_data_with_the_block_m
                    source_file="学工/学生学籍.csv", content_hash="x", loaded_at=T0)
         write_freshness_table(con, audit, T0 + timedelta(minutes=5))
         con.execute("CHECKPOINT")
-    first = publish(layout, build, now=datetime(2026, 9, 1, 8, 5))
+    return layout, audit, publish(layout, build, now=datetime(2026, 9, 1, 8, 5))
+
+
+def _blocked_status(layout) -> tuple:
+    with duckdb.connect(str(layout.serving), read_only=True) as con:
+        return con.execute("SELECT status_zh, blocked_since FROM audit.source_freshness "
+                           "WHERE source_system = 'xuegong' AND source_table = 'student'").fetchone()
+
+
+def test_a_scheduled_run_that_failed_gets_the_same_status_version_from_the_failure_sensor(tmp_path, monkeypatch):
+    """Runs of the daemon (schedules, the drop-folder sensor) end without the CLI: a run-failure sensor does it."""
+    import dagster as dg
+
+    from pipelines.schedules import status_after_failed_run
+
+    monkeypatch.setenv("ZHENGAI_HOME", str(tmp_path))
+    layout, audit, first = _served_home(tmp_path)
+    with duckdb.connect(str(audit)) as con:
+        _check(con, "xuegong", "student", T0 + timedelta(days=1), True, "学生学籍：第 3 行「学号」重复")
+
+    @dg.op
+    def gate():
+        raise dg.Failure("质量闸门未通过")
+
+    @dg.job
+    def refresh():
+        gate()
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = refresh.execute_in_process(instance=instance, raise_on_error=False)
+        failure = next(e for e in result.all_events if e.event_type_value == "PIPELINE_FAILURE")
+        context = dg.build_run_status_sensor_context(
+            sensor_name="status_after_failed_run", dagster_event=failure, dagster_instance=instance,
+            dagster_run=result.dagster_run).for_run_failure()
+        said = status_after_failed_run(context)
+    assert "已发布状态版本" in said.skip_message
+    assert _blocked_status(layout) == ("被拦截", T0 + timedelta(days=1))
+    assert [v.name for v in layout.versions() if v.is_serving] != [first.name]
+    assert not (tmp_path / "run.lock").exists()
+
+
+def test_a_run_that_publishes_nothing_republishes_the_same_data_with_the_block_marked(tmp_path):
+    """Dashboards read only the served file: after a blocked run it must say which source is held back."""
+    from pipelines.config import load_settings
+    from pipelines.freshness import data_published_at, republish_status
+
+    settings = load_settings({"ZHENGAI_HOME": str(tmp_path)})
+    layout, audit, first = _served_home(tmp_path)
     assert republish_status(settings, "same") is None  # nothing held back: no new version
 
     with duckdb.connect(str(audit)) as con:  # the next run is blocked on 学生学籍
