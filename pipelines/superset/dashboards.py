@@ -627,8 +627,12 @@ def _school(dash="school-overview"):
         "rows": [
             [(big(dash, "学校层面预警指标数", W, "sum_reasons", where=["level = '学校'"], subheader="个指标预警"), 3, 28),
              (big(dash, "学校指标达标率", S, "met_rate", fmt=".1%", subheader="达标（含达到目标）"), 3, 28),
-             (big(dash, "红色预警事项（五个层面）", W, "n_red", subheader="项"), 3, 28),
-             (big(dash, "全校预警事项（五个层面）", W, "n_cases", subheader="项（每个对象每个周期一项）"), 3, 28)],
+             # the leader's landing numbers: the units' cases (tens); students are followed by 辅导员 and 二级学院
+             # (「学生发展」, 「学生预警名单」), their count is on the bar chart below
+             (big(dash, "红色预警：学校/专业/课程/教师", W, "n_red", where=["level <> '学生'"],
+                  subheader="项（学生预警见「学生发展」）"), 3, 28),
+             (big(dash, "橙色预警：学校/专业/课程/教师", W, "n_cases", where=["level <> '学生'", "worst_tier = '橙'"],
+                  subheader="项（每个对象每个周期一项）"), 3, 28)],
             [(raw(dash, "学校关键指标对照（标准 / 国家线 / 目标）", S,
                   ["academic_year", "indicator_name", "value_display", "standard_display", "baseline_display",
                    "target_display", "tier_name", "lead_dept_name", "reason_zh"],

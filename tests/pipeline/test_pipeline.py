@@ -161,7 +161,7 @@ def test_bad_input_is_reported_quarantined_and_served_data_unchanged(published, 
     layout = WarehouseLayout(copy)
     served_before = layout.versions()[-1]  # (the copy's serving file is no longer a link to it)
     with duckdb.connect(str(layout.serving), read_only=True) as con:
-        data_before = con.execute("SELECT * FROM raw._batches ORDER BY batch_seq").fetchall()
+        data_before = con.execute("SELECT * FROM raw._batches ORDER BY ALL").fetchall()
 
     summary, progress = _run()
 
@@ -171,7 +171,7 @@ def test_bad_input_is_reported_quarantined_and_served_data_unchanged(published, 
     [served] = [v for v in layout.versions() if v.is_serving]
     assert served.name != served_before.name and any("状态版本" in n for n in summary.notices), summary.notices
     with duckdb.connect(str(layout.serving), read_only=True) as con:
-        assert con.execute("SELECT * FROM raw._batches ORDER BY batch_seq").fetchall() == data_before
+        assert con.execute("SELECT * FROM raw._batches ORDER BY ALL").fetchall() == data_before
         blocked = con.execute("SELECT count(*) FROM audit.source_freshness WHERE status_zh = '被拦截' "
                               "AND blocked_since IS NOT NULL").fetchone()[0]
     assert blocked >= 1

@@ -71,6 +71,19 @@ def test_warning_center_headlines_are_case_counts(sql, cases):
     assert value("预警事项") < n_lines + n_student_rules
 
 
+def test_the_leaders_landing_counts_the_units_cases_not_the_students(sql, cases):
+    """学校概况: red and orange cases of 学校/专业/课程/教师 in the latest year (students are followed elsewhere)."""
+    heads = _dashboard_headlines("school-overview")
+    latest = max(c["academic_year"] for c in cases)
+    units = [c for c in cases if c["academic_year"] == latest and c["level"] != "学生"]
+    got = {}
+    for title in ("红色预警：学校/专业/课程/教师", "橙色预警：学校/专业/课程/教师"):
+        ds_sql, metric, where = heads[title]
+        got[title] = sql(f"SELECT {metric} FROM ({ds_sql}) AS v WHERE {where} AND academic_year = ?", [latest])[0][0]
+    assert got["红色预警：学校/专业/课程/教师"] == sum(c["worst_tier"] == "红" for c in units)
+    assert got["橙色预警：学校/专业/课程/教师"] == sum(c["worst_tier"] == "橙" for c in units)
+
+
 def test_no_dataset_reads_a_per_indicator_item_table():
     for p in (ASSETS / "datasets").rglob("*.yaml"):
         assert "fct_improvement_items" not in p.read_text(encoding="utf-8"), p.name
