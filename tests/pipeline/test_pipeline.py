@@ -159,7 +159,9 @@ def test_bad_input_is_reported_quarantined_and_served_data_unchanged(published, 
     shutil.copytree(broken, copy / "sources")
     env(copy)
     layout = WarehouseLayout(copy)
-    served_before = layout.versions()[-1]  # (the copy's serving file is no longer a link to it)
+    served_before = layout.versions()[-1]
+    layout.serving.unlink()  # as in a real home, serving.duckdb is a link to the served version (copytree copied it)
+    os.link(served_before.path, layout.serving)
     with duckdb.connect(str(layout.serving), read_only=True) as con:
         data_before = con.execute("SELECT * FROM raw._batches ORDER BY ALL").fetchall()
 
