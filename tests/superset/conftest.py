@@ -38,6 +38,7 @@ def build_warehouse(root: Path, sources: Path) -> Path:
     warnings, spiral), add the RLS probe table, publish: the same layers the dashboards read in production."""
     from pipelines import simulator
     from pipelines.config import load_settings
+    from pipelines.freshness import write_freshness_table
     from pipelines.gate.results_store import store_result
     from pipelines.gate.runner import EXPECTATIONS_DIR, validate_table
     from pipelines.ingest.contract import load_contract
@@ -81,6 +82,8 @@ def build_warehouse(root: Path, sources: Path) -> Path:
     assert proc.returncode == 0, f"dbt build failed:\n{(proc.stdout + proc.stderr)[-3000:]}"
     TIMINGS["dbt_build_xs"] = time.perf_counter() - t
     with duckdb.connect(str(build)) as con:  # fold any write-ahead log into the file before publishing
+        # what the publish step writes last (pipelines/assets/publish.py): every dashboard's 数据新鲜度提示 reads it
+        write_freshness_table(con, None, datetime.datetime.now(datetime.UTC).replace(tzinfo=None))
         con.execute("CHECKPOINT")
     publish(layout, build)
     return layout.serving
