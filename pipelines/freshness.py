@@ -187,7 +187,7 @@ def republish_status(settings, run_id: str):
     data_at = data_published_at(served)
     with duckdb.connect(str(served.path), read_only=True) as con:
         try:
-            before = _status_key(dict(zip(COLUMNS, r, strict=False)) for r in con.execute(
+            before = _status_key(dict(zip(STORED, r, strict=True)) for r in con.execute(
                 f"SELECT {', '.join(STORED)} FROM audit.source_freshness").fetchall())
         except duckdb.Error:
             before = set()

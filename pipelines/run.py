@@ -290,6 +290,8 @@ def _ro(path: Path) -> duckdb.DuckDBPyConnection:
 
 def status_text(settings: Settings | None = None) -> str:
     """Last publish, freshness of every source, the last run's failing checks in plain Chinese."""
+    from pipelines.freshness import data_published_at
+
     settings = settings or load_settings()
     layout = WarehouseLayout(settings.home)
     lines = []
@@ -299,11 +301,12 @@ def status_text(settings: Settings | None = None) -> str:
         lines.append("尚未发布过仓库（先运行 zhengai run）。")
     else:
         lines.append(f"当前对外服务的版本：{serving.name}（发布于 {serving.published_at:%Y-%m-%d %H:%M:%S}）")
-        data_at = _data_published_local(serving)
+        data_utc = data_published_at(serving)
+        data_at = _data_published_local(serving, data_utc)
         if data_at is not None:
             lines.append(f"  其中的数据发布于 {data_at:%Y-%m-%d %H:%M:%S}（之后的运行未发布数据，只更新了数据新鲜度提示）")
         lines.append(f"可回滚的版本：{'、'.join(v.name for v in versions if not v.is_serving) or '无'}")
-        lines += freshness_lines(settings, serving)
+        lines += freshness_lines(settings, serving, data_utc)
     last_run = last_run_lines(settings)
     lines += last_run
     audit = settings.home / "gate_results.duckdb"
@@ -338,13 +341,12 @@ def status_text(settings: Settings | None = None) -> str:
     return "\n".join(lines)
 
 
-def freshness_lines(settings: Settings, serving) -> list[str]:
-    """Per source table: when its served data was read, and whether newer data is held back (since when)."""
-
-    from pipelines.freshness import BLOCKED, CURRENT, data_published_at, source_freshness, stale_summary
+def freshness_lines(settings: Settings, serving, published_utc) -> list[str]:
+    """Per source table: when its served data was read (its data published at `published_utc`), and whether newer
+    data is held back (since when)."""
+    from pipelines.freshness import BLOCKED, CURRENT, source_freshness, stale_summary
     from pipelines.ingest.errors import SYSTEM_ZH
 
-    published_utc = data_published_at(serving)
     with _ro(serving.path) as con:
         rows = source_freshness(con, settings.home / "gate_results.duckdb", published_utc)
     lines = ["", "各数据源当前发布的数据（新鲜度）："]
@@ -408,11 +410,9 @@ def _age(ts) -> str:
     return f"{hours:.0f} 小时前" if hours < 48 else f"{hours / 24:.0f} 天前"
 
 
-def _data_published_local(serving):
-    """The data's publish time when it is earlier than the version's (a status-only republish), else None."""
+def _data_published_local(serving, data_utc):
+    """The data's publish time (local) when it is earlier than the version's (a status-only republish), else None."""
     from datetime import UTC
 
-    from pipelines.freshness import data_published_at
-
-    data_at = data_published_at(serving).replace(tzinfo=UTC).astimezone().replace(tzinfo=None)
+    data_at = data_utc.replace(tzinfo=UTC).astimezone().replace(tzinfo=None)
     return data_at if (serving.published_at - data_at).total_seconds() > 60 else None

@@ -31,17 +31,16 @@ def _systems_cte() -> str:
 
 
 def sql() -> str:
-    # audit.source_freshness keeps times in UTC: + 8 h is 北京时间. A column that was NULL in every row when the
-    # table was written may have come out as INTEGER: the cast through VARCHAR reads either type.
+    # audit.source_freshness keeps times in UTC (typed when written, pipelines/freshness.py): + 8 h is 北京时间
     return f"""WITH {_systems_cte()},
 stale AS (
     SELECT
         coalesce(y.system_zh, f.source_system) AS source_system_zh,
         coalesce(f.table_zh, f.source_table) AS source_table_zh,
         f.status_zh AS freshness_zh,
-        TRY_CAST(CAST(f.data_as_of AS VARCHAR) AS TIMESTAMP) AS data_as_of,
-        TRY_CAST(CAST(f.blocked_since AS VARCHAR) AS TIMESTAMP) AS blocked_since,
-        coalesce(CAST(f.blocked_reason AS VARCHAR), CASE f.status_zh
+        f.data_as_of,
+        f.blocked_since,
+        coalesce(f.blocked_reason, CASE f.status_zh
             WHEN '{PENDING}' THEN '已有通过检查的新数据，但整次运行未发布，尚未生效'
             WHEN '{BLOCKED}' THEN '未通过质量闸门' END) AS reason_zh,
         CASE f.status_zh WHEN '{BLOCKED}' THEN 1 WHEN '{PENDING}' THEN 2 ELSE 3 END AS sort_order
