@@ -104,14 +104,17 @@ docs: pipeline-env
 	    echo "数据字典 / data dictionary: $(DOCS_DIR)/index.html（浏览 / browse: $(VENV)/bin/python -m http.server 8081 -b 127.0.0.1 -d $(DOCS_DIR) → http://127.0.0.1:8081）"
 
 # --- quality ---------------------------------------------------------------------------------------
+# two workers (pytest-xdist) on this 2-core machine kind: much of a test's time is spent waiting on a subprocess,
+# a server or a browser; TEST_WORKERS=0 runs everything in one process. Grouping: tests/conftest.py.
+TEST_WORKERS ?= 2
 test: setup
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # while developing: everything not marked slow (CI runs `make test`)
 test-fast: pipeline-env
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest -m "not slow"
+	$(VENV)/bin/pytest -m "not slow" -n $(TEST_WORKERS) --dist loadgroup
 
 generate: pipeline-env
 	$(VENV)/bin/python -m pipelines.generate

@@ -6,7 +6,8 @@
 Per size, in one fresh `$ZHENGAI_HOME` (a simulated college, seed 2025):
 1. full run          `zhengai run` on a new warehouse;
 2. unchanged run     `zhengai run` again, nothing changed;
-3. one-file run      20 rows appended to 学工/奖助贷.csv (GBK, CRLF), `zhengai run` again;
+3. one-file run      20 records appended to 学工/违纪处分.csv (pipelines/simulator/changes.py; it feeds the
+                     student indicators and warnings), `zhengai run` again;
 4. lower bound       the same sources read with the plain readers (sqlite3 for 教务, the xlsx/CSV readers for the
                      export files — no normalising, no gate) into DuckDB, then the SQL dbt compiled in run 1
                      (every model and test, in the order dbt ran them) executed in one connection.
@@ -28,6 +29,8 @@ import threading
 import time
 from datetime import datetime
 from pathlib import Path
+
+from pipelines.simulator.changes import append_discipline_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "pipeline.jsonl"
@@ -84,25 +87,6 @@ def measure(cmd: list[str], env: dict[str, str], log: Path) -> dict:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}); see {log}")
     return {"wall_s": round(wall, 2), "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
             "peak_rss_mb": round(max(peak[0], usage.ru_maxrss) / 1024, 1)}
-
-
-# ------------------------------------------------------------------------------------------ the changed file
-def append_aid_rows(sources: Path, n: int = 20) -> None:
-    """20 new 奖助贷 rows (临时困难补助 for students who already have a row), same encoding and line ends."""
-    path = sources / "xuegong" / "奖助贷.csv"
-    data = path.read_bytes()
-    lines = data.decode("gbk").split("\r\n")
-    rows = [ln.split(",") for ln in lines[1:] if ln]
-    year = max(r[1] for r in rows)
-    seen, new = set(), []
-    for r in rows:
-        if r[1] == year and r[0] not in seen:
-            seen.add(r[0])
-            new.append(f"{r[0]},{year},助学金,临时困难补助,{500 + 10 * len(new)}.0")
-        if len(new) == n:
-            break
-    tail = "" if data.endswith(b"\r\n") else "\r\n"
-    path.write_bytes(data + (tail + "\r\n".join(new) + "\r\n").encode("gbk"))
 
 
 # ------------------------------------------------------------------------------------------ the lower bound
@@ -245,7 +229,7 @@ def bench_size(size: str, seed: int, label: str, keep: bool) -> dict:
     shutil.copy(found.with_name("manifest.json"), sql_dir / "manifest.json")
     unchanged = measure([ZHENGAI, "run"], env, logs / "unchanged.log")
     print(f"[{size}] unchanged {unchanged}", flush=True)
-    append_aid_rows(home / "sources")
+    append_discipline_rows(home / "sources")  # feeds student indicators and warnings
     one_file = measure([ZHENGAI, "run"], env, logs / "one_file.log")
     print(f"[{size}] one file {one_file}", flush=True)
     lb_db = home / "lower-bound" / f"{_catalog(sql_dir / 'run_results.json')}.duckdb"  # as in the compiled SQL

@@ -9,8 +9,10 @@ Work proportional to the change: `raw._dbt_builds` remembers, per successful bui
 and a hash of the dbt project and seeds. The next run builds
 - nothing, when no batch was loaded since and the project is unchanged (the models in the build file — a copy
   of the serving warehouse — are already current);
-- everything, when a source table got a new batch, the project or the seeds changed, or no build was recorded
-  (`source:raw.<table>+` for the changed tables only is prepared behind SELECT_DESCENDANTS, off: see there).
+- the descendants of the changed source tables (`dbt build --select source:raw.<table>+ …`), when some source
+  tables got a new batch: every other model is in the build file as the last published run left it, from the
+  same inputs, and is reported as carried over;
+- everything, when the project or the seeds changed, or no build was recorded.
 dbt tests become asset checks. Sources `raw.<system>__<table>` map to the ingestion assets' keys, so the UI
 shows one lineage from each source table to each warning. The full dbt log goes to
 `$ZHENGAI_HOME/logs/dbt-<run>.log` (`zhengai run` shows a progress bar instead).
@@ -39,10 +41,6 @@ PROJECT = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR) if HAS_DBT else 
 # views is "serving", the same as the published file's — views resolve for every reader (pipelines/publish.py)
 WORK_DB_DIR, WORK_DB_NAME = "dbt", "serving.duckdb"
 BUILDS = "raw._dbt_builds"
-# Build only the descendants of changed sources. Off: dagster-dbt places its own `--select fqn:*` after ours
-# (dbt keeps the last), so a run-time selection rebuilt everything and then clashed with the carried-over
-# outputs; until that is solved, a run with any changed source rebuilds all models (tested path).
-SELECT_DESCENDANTS = False
 
 
 def _project_files() -> list[Path]:
@@ -89,7 +87,7 @@ def plan_build(build: Path, current_hash: str) -> tuple[list[str] | None, int]:
     if not changed:
         return [], seq
     selection = [f"source:raw.{t.removeprefix('raw.')}+" for (t,) in changed]
-    return (selection if SELECT_DESCENDANTS else None), seq
+    return selection, seq
 
 
 def record_build(build: Path, seq: int, current_hash: str, selection: list[str] | None) -> None:
@@ -155,11 +153,15 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
             yield from _carried_over_models(context, {_asset_key(u) for u in planned})
         what = "全部模型" if selection is None else f"变化的数据源下游（{' '.join(selection)}）"
         context.log.info(f"dbt：本次构建{what}，共 {PLANNED[0]} 个模型/种子表；完整日志：{log}")
-        args = ["build"] + (["--select", *selection] if selection else [])
         ran: set[tuple] = set()
+        target = home / "dbt" / "target"
         try:
             with log.open("a", encoding="utf-8") as fh, contextlib.redirect_stdout(fh):  # dagster-dbt echoes its log
-                for event in dbt.cli(args, context=context, target_path=home / "dbt" / "target").stream():
+                if selection is None:
+                    events = dbt.cli(["build"], context=context, target_path=target).stream()
+                else:
+                    events = _subset_build(context, dbt, selection, target)
+                for event in events:
                     if isinstance(event, dg.AssetCheckResult):
                         ran.add((event.asset_key, event.check_name))
                     yield event
@@ -171,6 +173,24 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
         yield from _carried_over_checks(context, ran)
 
     return [dbt_models]
+
+
+def _subset_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, selection: list[str], target: Path):
+    """`dbt build --select <selection>`, its events as this multi-asset's outputs and checks.
+
+    Run without the Dagster context on purpose: given the context, dagster-dbt appends a `--select` of every
+    selected asset after ours (dbt keeps the last one), which would rebuild everything."""
+    invocation = dbt.cli(["build", "--select", *selection], manifest=_manifest(),
+                         dagster_dbt_translator=Translator(), target_path=target)
+    for event in invocation.stream():
+        if isinstance(event, dg.AssetMaterialization):
+            yield dg.Output(None, output_name=context.assets_def.get_output_name_for_asset_key(event.asset_key),
+                            metadata=event.metadata)
+        elif isinstance(event, dg.AssetCheckEvaluation):
+            yield dg.AssetCheckResult(asset_key=event.asset_key, check_name=event.check_name, passed=event.passed,
+                                      severity=event.severity, metadata=event.metadata)
+        else:
+            yield event
 
 
 _NOTE = "沿用上次发布的结果（输入未变化，本次未重建/未重新测试）"

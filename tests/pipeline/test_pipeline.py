@@ -128,6 +128,57 @@ def test_second_run_of_unchanged_sources_adds_no_batch_and_publishes_same_tables
             assert diff == (0,), t
 
 
+def _model_tables(db: Path) -> list[str]:
+    """The tables dbt materialises (models built as table or incremental), as `schema.name`."""
+    import json
+
+    manifest = json.loads((REPO_ROOT / "dbt_project" / "target" / "manifest.json").read_text(encoding="utf-8"))
+    wanted = {(n["schema"], n["alias"]) for n in manifest["nodes"].values()
+              if n["resource_type"] in ("model", "seed") and n["config"]["materialized"] in ("table", "incremental", "seed")}
+    with duckdb.connect(str(db), read_only=True) as con:
+        found = con.execute("SELECT table_schema, table_name FROM information_schema.tables "
+                            "WHERE table_type = 'BASE TABLE'").fetchall()
+    return sorted(f"{s}.{t}" for s, t in found if (s, t) in wanted)
+
+
+def test_one_changed_file_rebuilds_only_what_it_feeds_and_equals_a_full_build(published, tmp_path, env):
+    """20 new 违纪处分 records: dbt builds the descendants of raw.xuegong__discipline only, and every model table
+    then equals what a full `dbt build` of the same raw data gives."""
+    from pipelines.simulator.changes import append_discipline_rows
+
+    home, _, _ = published
+    copy = tmp_path / "warehouse"
+    shutil.copytree(home, copy, symlinks=True)
+    append_discipline_rows(copy / "sources")
+    env(copy)
+    summary, progress = _run()
+    assert summary.success, summary.failures
+    assert "source:raw.xuegong__discipline+" in progress
+    served = WarehouseLayout(copy).serving
+    with duckdb.connect(str(served), read_only=True) as con:
+        [(selection,)] = con.execute("SELECT selection FROM raw._dbt_builds ORDER BY built_at DESC LIMIT 1").fetchall()
+        new = con.execute("SELECT count(*) FROM staging.stg_xuegong__discipline WHERE case_id LIKE 'CF____9%'").fetchone()
+    assert selection == "source:raw.xuegong__discipline+"
+    assert new == (20,)
+    # the reference: the same raw data, every model rebuilt by a plain `dbt build`
+    full = tmp_path / "full.duckdb"
+    shutil.copyfile(served, full)
+    code = ("import sys; from pathlib import Path; from pipelines.dbt_build import dbt_build; "
+            "dbt_build(Path(sys.argv[1]), target_path=Path(sys.argv[2]))")
+    proc = subprocess.run([sys.executable, "-c", code, str(full), str(tmp_path / "dbt_target")], cwd=REPO_ROOT,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    tables = _model_tables(served)
+    assert len(tables) > 40 and tables == _model_tables(full)
+    with duckdb.connect() as con:
+        con.execute(f"ATTACH '{served}' AS a (READ_ONLY)")
+        con.execute(f"ATTACH '{full}' AS b (READ_ONLY)")
+        differ = [t for t in tables if con.execute(
+            f"SELECT (SELECT count(*) FROM (SELECT * FROM a.{t} EXCEPT ALL SELECT * FROM b.{t})) + "
+            f"(SELECT count(*) FROM (SELECT * FROM b.{t} EXCEPT ALL SELECT * FROM a.{t}))").fetchone()[0]]
+    assert differ == []
+
+
 def test_every_table_and_view_of_a_copied_serving_file_opens_read_only(published, tmp_path):
     """An analyst copies serving.duckdb anywhere: views must not name the run's build catalog."""
     home, summary, _ = published
