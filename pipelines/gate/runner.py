@@ -12,7 +12,9 @@ sees in Excel / the CSV editor. The runner first types every contract column wit
 - reports every cell that is not empty as written but cannot be read (expectation
   `expect_column_values_to_be_readable`, run here, not by GX): 第 12 行「起薪(元)」列的值「4千」用汉字写了数量级…;
   required column → 阻断, optional → 提醒; such a cell is never reported as 为空;
-- hands the typed frame to GX for the rest of the suite (ranges, code lists, keys, references); failing values
+- judges the values against code lists and reference tables resolved at run time (seeds, other tables) itself,
+  with GX's own rule (`_fill_membership`: GX is slow with large value sets);
+- hands the typed frame to GX for the rest of the suite (ranges, fixed code lists, keys); failing values
   are quoted as written.
 
 Suites are plain GX ExpectationSuite JSON. Two kinds of run-time values are resolved here, so that code
@@ -30,6 +32,7 @@ One ephemeral GX context per process (cached); the whole suite runs in one `batc
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import logging
 import math
@@ -51,6 +54,7 @@ SEEDS_DIR = REPO_ROOT / "seeds"
 ROW_COLUMN = "_source_row"
 BLOCKING = "blocking"
 READABLE = "expect_column_values_to_be_readable"  # the gate's own type check (meta.engine = "sql")
+IN_SET = "expect_column_values_to_be_in_set"  # against a code list / reference table: judged here (_fill_membership)
 SHEET_UNIT = "expect_sheet_unit"  # the unit a 财务 sheet states in its title line (pipelines/ingest/units.py)
 YEAR_JUMP = "expect_no_year_over_year_jump"  # 状态数据平台: the same row across 采集学年 (pipelines/ingest/units.py)
 WARNING = "warning"
@@ -190,6 +194,7 @@ class ExpectationOutcome:
     meta: dict = field(default_factory=dict)
     skipped_reason: str | None = None
     error: str | None = None
+    positions: list[int] | None = None  # row positions of `failures` (same order), for split_by_file
 
     @property
     def column(self) -> str | None:
@@ -461,9 +466,11 @@ def validate_table(
     seeds_dir: Path = SEEDS_DIR,
     con=None,
     pretyped: tuple[pd.DataFrame, dict[str, pd.DataFrame]] | None = None,
+    keep_all_failures: bool = False,
 ) -> GateResult:
     """Validate one extracted table with its suite; never raises for bad data, only for a bad suite. `con`: a DuckDB
-    connection to type the batch in (an in-memory one when None)."""
+    connection to type the batch in (an in-memory one when None). `keep_all_failures`: every failing row, not
+    the first MAX_FAILURES_KEPT (a stacked batch is split by file afterwards: `split_by_file`)."""
     import time
 
     from great_expectations import ExpectationSuite
@@ -477,6 +484,7 @@ def validate_table(
     written = df.reset_index(drop=True)  # index = row position; failing values are quoted from here
     # `pretyped`: the caller typed a larger batch once (stacked workbooks) — typing costs a fixed planning time per call
     df, unreadable = pretyped if pretyped is not None else typed_batch(written, suite_meta, con)
+    keep = None if keep_all_failures else MAX_FAILURES_KEPT
 
     outcomes: list[ExpectationOutcome] = []
     to_run: list[dict] = []
@@ -514,7 +522,10 @@ def validate_table(
         if "{values}" in outcome.rule_zh:
             outcome.rule_zh = outcome.rule_zh.replace("{values}", _allowed_text(outcome.allowed))
         if meta.get("engine") == "sql":
-            _fill_readable(outcome, unreadable.get(cols[0]), written, len(df))
+            _fill_readable(outcome, unreadable.get(cols[0]), written, len(df), keep)
+            continue
+        if exp["type"] == IN_SET and (meta.get("value_set_from_seed") or meta.get("value_set_from_table")):
+            _fill_membership(outcome, df[cols[0]], written, outcome.allowed, keep)
             continue
         run_exp = copy.deepcopy(exp)
         run_exp.setdefault("meta", {})["gate_index"] = i
@@ -540,7 +551,7 @@ def validate_table(
             skip = (set(unreadable[o.columns[0]]["position"].tolist())
                     if o.expectation_type == "expect_column_values_to_not_be_null" and o.columns[0] in unreadable
                     else set())
-            _fill(o, r, written, rows, skip)
+            _fill(o, r, written, rows, skip, keep)
 
     return GateResult(
         run_id=run_id or uuid.uuid4().hex[:12], validated_at=datetime.now(UTC).replace(tzinfo=None),
@@ -551,20 +562,43 @@ def validate_table(
     )
 
 
-def _fill_readable(o: ExpectationOutcome, bad: pd.DataFrame | None, written: pd.DataFrame, n_rows: int) -> None:
+def _fill_readable(o: ExpectationOutcome, bad: pd.DataFrame | None, written: pd.DataFrame, n_rows: int,
+                   keep: int | None = MAX_FAILURES_KEPT) -> None:
     o.element_count = n_rows
     o.unexpected_count = 0 if bad is None else len(bad)
     o.unexpected_percent = 100.0 * o.unexpected_count / n_rows if n_rows else 0.0
     o.success = not o.unexpected_count
+    o.positions = []
     if bad is None:
         return
     values, rows = written[o.columns[0]].to_numpy(), written[ROW_COLUMN].to_numpy()
+    o.positions = bad["position"].tolist()[:keep]
     o.failures = [Failure(int(_plain(rows[p])) if _plain(rows[p]) is not None else None, values[p], reason)
-                  for p, reason in zip(bad["position"].tolist()[:MAX_FAILURES_KEPT],
-                                       bad["reason"].tolist()[:MAX_FAILURES_KEPT], strict=True)]
+                  for p, reason in zip(o.positions, bad["reason"].tolist()[:keep], strict=True)]
 
 
-def _fill(o: ExpectationOutcome, r, df: pd.DataFrame, rows, skip: set[int] = frozenset()) -> None:
+def _fill_membership(o: ExpectationOutcome, column: pd.Series, written: pd.DataFrame, allowed: list,
+                     keep: int | None = MAX_FAILURES_KEPT) -> None:
+    """`expect_column_values_to_be_in_set` against a run-time code list or reference table, as GX's pandas engine
+    judges it (`isin`; empty cells are not judged; the percentage is of the filled cells), without GX: GX copies
+    the whole value set each time it reads the expectation's configuration (≈ 1,000 times a suite), which cost
+    seconds per table once the set is every student's 学号. tests/gate/test_runner.py compares both on the same
+    frames."""
+    filled = column.notna()
+    bad = filled & ~column.isin(allowed)
+    n_filled, n_bad = int(filled.sum()), int(bad.sum())
+    o.element_count = len(column)
+    o.unexpected_count = n_bad
+    o.unexpected_percent = 100.0 * n_bad / n_filled if n_filled else None
+    o.success = not n_bad
+    o.positions = bad.to_numpy().nonzero()[0][:keep].tolist()
+    values, rows = written[o.columns[0]].to_numpy(), written[ROW_COLUMN].to_numpy()
+    o.failures = [Failure(int(_plain(rows[p])) if _plain(rows[p]) is not None else None, values[p])
+                  for p in o.positions]
+
+
+def _fill(o: ExpectationOutcome, r, df: pd.DataFrame, rows, skip: set[int] = frozenset(),
+          keep: int | None = MAX_FAILURES_KEPT) -> None:
     res = r.result or {}
     o.error = _exception_message(r.exception_info)
     o.success = bool(r.success) and not o.error
@@ -572,19 +606,75 @@ def _fill(o: ExpectationOutcome, r, df: pd.DataFrame, rows, skip: set[int] = fro
     o.unexpected_count = res.get("unexpected_count")
     pct = res.get("unexpected_percent")
     o.unexpected_percent = None if pct is None else float(pct)
-    positions = [int(i) for i in (res.get("unexpected_index_list") or [])[:MAX_FAILURES_KEPT]
-                 if not isinstance(i, dict)]
+    if "unexpected_index_list" not in res:  # a table-level expectation (columns exist, row count)
+        return
+    positions = [int(i) for i in (res.get("unexpected_index_list") or []) if not isinstance(i, dict)]
     if skip:
         positions = [p for p in positions if p not in skip]
         o.unexpected_count = max((o.unexpected_count or 0) - len(skip), 0)
         o.unexpected_percent = 100.0 * o.unexpected_count / o.element_count if o.element_count else 0.0
         o.success = o.success or (not positions and not o.error)
-    if not positions:
+    o.positions = positions[:keep]
+    if not o.positions:
         o.failures = []
         return
-    values = [df[c].to_numpy()[positions] for c in o.columns]
+    values = [df[c].to_numpy()[o.positions] for c in o.columns]
     o.failures = [
         Failure(int(_plain(rows[p])) if _plain(rows[p]) is not None else None,
                 values[0][k] if len(values) == 1 else [v[k] for v in values])
-        for k, p in enumerate(positions)
+        for k, p in enumerate(o.positions)
     ]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# a batch stacked from several files (状态数据平台: one workbook per 采集学年), checked once, reported per file
+# ---------------------------------------------------------------------------------------------------------
+ROW_COUNT = "expect_table_row_count_to_be_between"
+NOT_NULL = "expect_column_values_to_not_be_null"
+
+
+def split_by_file(result: GateResult, files, typed: pd.DataFrame) -> list[GateResult]:
+    """The result of one `validate_table(..., keep_all_failures=True)` over a stacked batch, as the results of
+    validating each file on its own (`files[i]`: the file of row position i), in file order. Checking once
+    matters: GX's cost is per expectation and per call, and the suites are written for the stack (keys include
+    `_source_file`). tests/gate/test_simulated_college.py compares both ways on real workbooks."""
+    import numpy as np
+
+    files = np.asarray(files)
+    out = []
+    for file in sorted(set(files.tolist())):
+        in_file = files == file
+        n = int(in_file.sum())
+        outcomes = [_outcome_for_file(o, in_file, n, typed[in_file]) for o in result.outcomes]
+        out.append(dataclasses.replace(result, source_file=file, n_rows=n, outcomes=outcomes,
+                                       seconds=result.seconds * n / max(len(files), 1)))
+    return out
+
+
+def _outcome_for_file(o: ExpectationOutcome, in_file, n: int, typed: pd.DataFrame) -> ExpectationOutcome:
+    part = dataclasses.replace(o)
+    if o.success is None or o.error:  # not run, or GX failed: the same for every file
+        return part
+    if o.positions is None:  # table level: the columns exist in the stack as in each file; rows are counted per file
+        if o.expectation_type == ROW_COUNT:
+            lo, hi = o.kwargs.get("min_value"), o.kwargs.get("max_value")
+            part.success = (lo is None or n >= lo) and (hi is None or n <= hi)
+        return part
+    mine = [k for k, p in enumerate(o.positions) if in_file[p]]
+    part.positions = [o.positions[k] for k in mine][:MAX_FAILURES_KEPT]
+    part.failures = [o.failures[k] for k in mine][:MAX_FAILURES_KEPT]
+    part.element_count, part.unexpected_count, part.success = n, len(mine), not mine
+    judged = _judged_rows(o, typed, n)
+    part.unexpected_percent = 100.0 * len(mine) / judged if judged else None
+    return part
+
+
+def _judged_rows(o: ExpectationOutcome, typed: pd.DataFrame, n: int) -> int:
+    """The rows a percentage is of, as GX counts them: all rows for 为空 and 无法识别, else the rows with a value
+    (pairs and compound keys: with a value in any of their columns)."""
+    if o.expectation_type in (NOT_NULL, READABLE):
+        return n
+    cols = [c for c in o.columns if c in typed.columns]
+    if not cols:
+        return n
+    return int(typed[cols].notna().any(axis=1).sum())

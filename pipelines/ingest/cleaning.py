@@ -123,7 +123,7 @@ def clean_frame(df, specs: list[ColumnSpec], con=None) -> Cleaned:
     import pandas as pd
     import pyarrow as pa
 
-    from pipelines.ingest.raw_store import _text_column
+    from pipelines.ingest.raw_store import text_array
 
     own = con is None
     con = con or duckdb.connect()
@@ -131,7 +131,7 @@ def clean_frame(df, specs: list[ColumnSpec], con=None) -> Cleaned:
         install(con)
         specs = [s for s in specs if s.id in df.columns]
         view = "__gate_batch"
-        arrays = {f"c{i}": _text_column(df[s.id]) for i, s in enumerate(specs)}
+        arrays = {f"c{i}": text_array(df[s.id]) for i, s in enumerate(specs)}
         arrays[_ORDINAL] = pa.array(range(len(df)), type=pa.int64())
         con.register(view, pa.table(arrays))
         try:

@@ -27,7 +27,7 @@ from pipelines.config import Settings
 from pipelines.ingest import cleaning
 from pipelines.ingest.contract import TableContract, map_columns
 from pipelines.ingest.errors import SYSTEM_ZH, Problem, SourceDataError, display_name
-from pipelines.ingest.raw_store import FILE_COLUMN, file_sha256, frame_sha256
+from pipelines.ingest.raw_store import FILE_COLUMN, file_sha256, frame_sha256, text_array
 from pipelines.ingest.readers import ROW_COLUMN, read_csv_export, read_xlsx_export
 from pipelines.ingest.returns import answered_rows
 
@@ -341,6 +341,8 @@ def _read_database(table: TableContract, url: str) -> Extract:
     finally:
         engine.dispose()
     mapped = map_columns(frame, table, file=label, strict=False)
+    for column in mapped.columns:  # as text once, as the file readers give it (the gate and raw reuse it as is)
+        mapped[column] = pd.array(text_array(mapped[column]), dtype=pd.StringDtype("pyarrow"))
     mapped[ROW_COLUMN] = range(1, len(mapped) + 1)
     return Extract(table, mapped, label, None, [], frame_sha256(frame), mapped.attrs.get("column_problems", []))
 

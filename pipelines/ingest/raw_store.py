@@ -155,7 +155,7 @@ def _existing_columns(con, table: str) -> list[str] | None:
     return [r[0] for r in rows] or None
 
 
-def _text_column(s: pd.Series) -> pa.Array:
+def text_array(s: pd.Series) -> pa.Array:
     """Any column → Arrow strings; text stays as is, other types as `cell_text` writes them (no 2023.0)."""
     if isinstance(s.dtype, pd.StringDtype):
         return pa.array(s, type=pa.large_string(), from_pandas=True)
@@ -164,7 +164,7 @@ def _text_column(s: pd.Series) -> pa.Array:
 
 
 def _arrow(df: pd.DataFrame, data_cols: list[str], source_rows: np.ndarray) -> pa.Table:
-    arrays = {f"c{i}": _text_column(df[c]) for i, c in enumerate(data_cols)}
+    arrays = {f"c{i}": text_array(df[c]) for i, c in enumerate(data_cols)}
     arrays["_source_row"] = pa.array(source_rows, type=pa.int64())
     return pa.table(arrays)
 
@@ -214,7 +214,7 @@ def load_batch(con, df: pd.DataFrame, *, source_system: str, source_table: str, 
 
     arrow = _arrow(df, data_cols, source_rows)
     if FILE_COLUMN in df.columns:
-        arrow = arrow.append_column(FILE_COLUMN, _text_column(df[FILE_COLUMN]))
+        arrow = arrow.append_column(FILE_COLUMN, text_array(df[FILE_COLUMN]))
     file_expr = f"coalesce({FILE_COLUMN}, ?)" if FILE_COLUMN in df.columns else "?"
     view = f"__incoming_{batch_id}"
     target = f"{SCHEMA}.{qident(raw_table)}"

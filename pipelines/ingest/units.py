@@ -34,6 +34,7 @@ from pipelines.gate.runner import (
     Failure,
     GateResult,
     load_suite_json,
+    split_by_file,
     typed_batch,
     validate_table,
 )
@@ -186,18 +187,16 @@ def _validate(ext: Extract, con, run_id: str) -> list[GateResult]:
     lookups = _lookups(con, _table_refs(t))
     frame = ext.frame
     typed_all = None
-    if FILE_COLUMN in frame.columns:  # stacked workbooks: each is its own submission, typed together once
+    common = dict(source_system=t.system, source_table=t.table, sheet=ext.sheet, batch_id=run_id, lookups=lookups,
+                  run_id=run_id, con=con)
+    if FILE_COLUMN in frame.columns:  # stacked workbooks: each is its own submission, checked at once
         whole = frame.reset_index(drop=True)
         typed_all, unreadable_all = typed_batch(whole, load_suite_json(suite).get("meta", {}), con)
-        indices = whole.groupby(FILE_COLUMN, sort=True).indices
-        groups = [(file, whole.iloc[indices[file]], _slice_typed(typed_all, unreadable_all, indices[file]))
-                  for file in sorted(indices)]
+        stacked = validate_table(whole, suite, source_file=None, pretyped=(typed_all, unreadable_all),
+                                 keep_all_failures=True, **common)
+        results = split_by_file(stacked, whole[FILE_COLUMN].to_numpy(), typed_all)  # none when no workbook has rows
     else:
-        groups = [(ext.source_file, frame, None)]
-    results = [validate_table(part.reset_index(drop=True), suite, source_system=t.system, source_table=t.table,
-                              source_file=file, sheet=ext.sheet, batch_id=run_id, lookups=lookups, run_id=run_id,
-                              con=con, pretyped=pretyped)
-               for file, part, pretyped in groups]
+        results = [validate_table(frame.reset_index(drop=True), suite, source_file=ext.source_file, **common)]
     unit_check = sheet_unit_outcome(ext, len(results[0].outcomes) if results else 0)
     if unit_check is not None and results:
         results[0].outcomes.append(unit_check)
@@ -210,17 +209,6 @@ def _validate(ext: Extract, con, run_id: str) -> list[GateResult]:
 
 
 _YEAR_RE = re.compile(r"(20[0-9]{2}-20[0-9]{2})")
-
-
-def _slice_typed(typed: pd.DataFrame, unreadable: dict[str, pd.DataFrame], rows) -> tuple:
-    """The typed rows at positions `rows` of a batch typed as a whole, renumbered from 0 (what validate_table expects)."""
-    local = {int(g): i for i, g in enumerate(rows)}
-    part = {}
-    for column, cells in unreadable.items():
-        mine = cells[cells["position"].isin(local)]
-        if len(mine):
-            part[column] = mine.assign(position=mine["position"].map(local))
-    return typed.iloc[rows].reset_index(drop=True), part
 
 
 def year_over_year_outcomes(ext: Extract, con, typed: pd.DataFrame | None = None) -> list[tuple[str, ExpectationOutcome]]:

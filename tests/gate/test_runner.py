@@ -158,3 +158,27 @@ def test_text_extract_numbers_are_range_checked_and_blank_text_counts_as_empty(g
     by_col = {o.column: o for o in result.failed()}
     assert [(f.source_row, f.value) for f in by_col["entry_year"].failures] == [(4, "2031")]  # quoted as written
     assert [f.source_row for f in by_col["name"].failures] == [6]
+
+
+def test_reference_membership_is_judged_as_gx_judges_it():
+    """Code lists and reference tables are checked by the runner itself (GX is slow with large value sets):
+    the same counts, percentage and failing rows as GX's own expect_column_values_to_be_in_set."""
+    import great_expectations as gx
+
+    from pipelines.gate.runner import ExpectationOutcome, _batch_definition, _fill_membership
+
+    column = pd.Series(["A1", "b2", None, "A1 ", "Z9", pd.NA, "C3", "Z9", "", "A1"], dtype="string")
+    frame = pd.DataFrame({"code": column, "_source_row": range(2, 12)})
+    allowed = ["A1", "C3", ""]
+    mine = ExpectationOutcome(index=0, expectation_type="expect_column_values_to_be_in_set", columns=("code",),
+                              columns_zh=("代码",), severity="blocking", success=None, rule_zh="", kwargs={})
+    _fill_membership(mine, frame["code"], frame, allowed)
+    suite = gx.ExpectationSuite(name="parity", expectations=[
+        gx.expectations.ExpectColumnValuesToBeInSet(column="code", value_set=allowed)])
+    [r] = _batch_definition().get_batch(batch_parameters={"dataframe": frame}).validate(
+        suite, result_format={"result_format": "COMPLETE", "return_unexpected_index_query": False}).results
+    assert (mine.success, mine.element_count, mine.unexpected_count) == (
+        r.success, r.result["element_count"], r.result["unexpected_count"]) == (False, 10, 4)
+    assert mine.unexpected_percent == r.result["unexpected_percent"]
+    assert [f.source_row for f in mine.failures] == [int(i) + 2 for i in r.result["unexpected_index_list"]]
+    assert [f.value for f in mine.failures] == ["b2", "A1 ", "Z9", "Z9"]

@@ -86,3 +86,46 @@ def test_each_fault_makes_the_right_suite_block_naming_file_row_and_column(colle
         if kind != "missing_column":
             assert all(f.source_row is not None for f in hits[0].failures)
             assert f"第 {min(f.source_row for f in hits[0].failures)}" in report
+
+
+def _key(o):
+    return (o.index, o.expectation_type, o.columns, o.success, o.element_count, o.unexpected_count,
+            None if o.unexpected_percent is None else round(o.unexpected_percent, 9),
+            [(f.source_row, str(f.value), f.reason) for f in o.failures])
+
+
+def test_stacked_workbooks_checked_once_report_as_if_checked_one_by_one(college):
+    """状态数据平台: each table's workbooks are checked in one GX call and the result split by file
+    (runner.split_by_file); every file's outcomes — counts, percentages, rows, values — equal a check of that
+    file alone. Dirty cells in every file make the failing paths count."""
+    from pipelines.gate.runner import split_by_file, typed_batch
+    from pipelines.ingest.raw_store import FILE_COLUMN
+
+    settings = load_settings({"ZHENGAI_SOURCES": str(college)})
+    platform = [t for t in CONTRACT.values() if t.system == "zhuangtai"]
+    compared = failing = 0
+    for t in platform:
+        frame = read_extract(t, settings).frame.reset_index(drop=True)
+        data = [c.id for c in t.columns if c.id in frame.columns]
+        for i, (_, rows) in enumerate(frame.groupby(FILE_COLUMN, sort=True).groups.items()):
+            first, last = rows[0], rows[-1]
+            frame.loc[first, data[(i + 1) % len(data)]] = None  # 为空
+            frame.loc[last, data[-1]] = "-7"  # out of range, or text in a code column
+            if i == 1 and len(rows) > 1:
+                frame.loc[rows[1], data] = frame.loc[first, data].to_numpy()  # a duplicate key
+        suite = EXPECTATIONS_DIR / t.system / f"{t.table}.json"
+        args = dict(source_system=t.system, source_table=t.table, sheet=None, batch_id="t")
+        from pipelines.gate.runner import load_suite_json
+
+        typed = typed_batch(frame, load_suite_json(suite)["meta"], None)
+        stacked = validate_table(frame, suite, source_file=None, pretyped=typed, keep_all_failures=True, **args)
+        split = split_by_file(stacked, frame[FILE_COLUMN].to_numpy(), typed[0])
+        alone = [validate_table(part.reset_index(drop=True), suite, source_file=file, **args)
+                 for file, part in frame.groupby(FILE_COLUMN, sort=True)]
+        assert [r.source_file for r in split] == [r.source_file for r in alone]
+        for a, b in zip(split, alone, strict=True):
+            assert a.n_rows == b.n_rows
+            assert [_key(o) for o in a.outcomes] == [_key(o) for o in b.outcomes], (t.key, a.source_file)
+            compared += len(a.outcomes)
+            failing += sum(o.failed for o in b.outcomes)
+    assert compared > 500 and failing > 30
