@@ -15,6 +15,7 @@ passwords) go only into the environment, inside the SQLAlchemy URL, never into t
 | ZHENGAI_RETURNS_DIR | $ZHENGAI_SOURCES/returns | 诊改反馈: the departments' returned self-diagnosis workbooks (source `fankui`) |
 | ZHENGAI_KEEP_VERSIONS | 5 | published warehouse versions kept for rollback |
 | ZHENGAI_TODAY | (today) | the day deadlines are judged against (gate: 完成时限 not in the past; dbt: 逾期), YYYY-MM-DD |
+| ZHENGAI_DUCKDB_MEMORY | 2GB | DuckDB memory limit of the ingestion and dbt connections (larger work spills to disk) |
 
 Notification channels (ZHENGAI_SMTP_*, ZHENGAI_WEBHOOK_*) are read by pipelines/notify/settings.py.
 """
@@ -39,6 +40,11 @@ class Settings:
     @property
     def quarantine_dir(self) -> Path:
         return self.home / "quarantine"
+
+
+def duckdb_memory_limit() -> str:
+    """The memory a DuckDB connection of a run may take (ZHENGAI_DUCKDB_MEMORY; dbt reads it in profiles.yml)."""
+    return os.environ.get("ZHENGAI_DUCKDB_MEMORY", "2GB")
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:

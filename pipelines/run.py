@@ -86,7 +86,7 @@ class _DbtBar:
         if self.progress is not None:
             self.progress.stop()
             self.progress = None
-        return f"  dbt：{self.models} 个模型/种子表、{self.tests} 个测试（含沿用上次结果的）" + (
+        return f"  dbt：{self.models} 个模型/种子表（含沿用上次结果的）、本次运行 {self.tests} 个测试" + (
             f"（{self.failed} 个未通过）" if self.failed else "")
 
 
@@ -95,6 +95,9 @@ class _ProgressHandler(logging.Handler):
         super().__init__()
         self.out, self.labels, self.started = out, labels, {}
         self.dbt = _DbtBar(out)
+        from pipelines.assets import dbt
+
+        dbt.TEST_LISTENERS[:] = [self.dbt.test]  # dbt tests are counted in the step, not sent as Dagster events
 
     def _say(self, text: str) -> None:
         if self.dbt.progress is not None:
@@ -141,9 +144,7 @@ class _ProgressHandler(logging.Handler):
             self.dbt.model()
         elif kind == "ASSET_CHECK_EVALUATION":
             data = event.event_specific_data
-            if step == DBT_STEP:
-                self.dbt.test(data.passed)
-            elif not data.passed and data.check_name == "gate":
+            if not data.passed and data.check_name == "gate":
                 self._say(f"  ✘ 质量闸门未通过：{data.asset_key.to_user_string()}")
         elif kind == "STEP_UP_FOR_RETRY":
             self._say(f"↻ {label} 数据源暂时不可用，稍后重试")

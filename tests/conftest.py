@@ -40,13 +40,17 @@ def _group(path: Path) -> str:
     return folder if folder in SESSION_FOLDERS else rel
 
 
+def pytest_itemcollected(item):
+    # as each test is collected: xdist reads the groups in its own pytest_collection_modifyitems
+    item.add_marker(pytest.mark.xdist_group(_group(Path(str(item.fspath)))))
+
+
 def pytest_collection_modifyitems(config, items):
     slow = [TESTS / s for s in SLOW]
     for item in items:
         path = Path(str(item.fspath))
         if any(path == s or s in path.parents for s in slow):
             item.add_marker(pytest.mark.slow)
-        item.add_marker(pytest.mark.xdist_group(_group(path)))
     rank = {g: i for i, g in enumerate(LONGEST_FIRST)}
     # stable: within a group the order of collection is kept
     items.sort(key=lambda item: rank.get(_group(Path(str(item.fspath))), len(rank)))

@@ -13,7 +13,9 @@ and a hash of the dbt project and seeds. The next run builds
   tables got a new batch: every other model is in the build file as the last published run left it, from the
   same inputs, and is reported as carried over;
 - everything, when the project or the seeds changed, or no build was recorded.
-dbt tests become asset checks. Sources `raw.<system>__<table>` map to the ingestion assets' keys, so the UI
+dbt tests run in the same `dbt build` and stop it (and publishing) when one of severity error fails; they
+are counted, not recorded as Dagster asset checks (a run wrote ~900 events, one SQLite commit each, for them).
+Sources `raw.<system>__<table>` map to the ingestion assets' keys, so the UI
 shows one lineage from each source table to each warning. The full dbt log goes to
 `$ZHENGAI_HOME/logs/dbt-<run>.log` (`zhengai run` shows a progress bar instead).
 """
@@ -27,7 +29,13 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
 from packaging import version
 
 from pipelines.config import REPO_ROOT
@@ -116,6 +124,10 @@ class Translator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else "dbt"
 
 
+# dbt tests are not Dagster asset checks (see _as_outputs); the gate's checks on the raw tables are
+TRANSLATOR = Translator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=False))
+
+
 class ZhengaiDbt(DbtCliResource):
     """dagster-dbt's resource without its `dbt --version` subprocess: dbt-core runs from this environment."""
 
@@ -130,17 +142,18 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
     if not HAS_DBT:
         return []
 
-    @dbt_assets(manifest=ensure_manifest(), project=PROJECT, dagster_dbt_translator=Translator(),
+    @dbt_assets(manifest=ensure_manifest(), project=PROJECT, dagster_dbt_translator=TRANSLATOR,
                 pool="warehouse_writer")
     def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
         build = warehouse.build_file(context.run.run_id)
         current = project_hash()
         selection, seq = plan_build(build, current)
+        if selection and set(context.selected_asset_keys) != set(context.assets_def.keys):
+            selection = None  # some models picked by hand in the Dagster UI: dagster-dbt selects exactly those
         if selection == []:
             PLANNED[0] = 0
             context.log.info("dbt：数据源与 dbt 项目均未变化，模型沿用上次发布的结果，本次不运行 dbt")
             yield from _carried_over_models(context, set())
-            yield from _carried_over_checks(context, set())
             return
         work_db = link_work_db(build)
         os.environ["ZHENGAI_WORK_DB"] = str(work_db)
@@ -153,47 +166,67 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
             yield from _carried_over_models(context, {_asset_key(u) for u in planned})
         what = "全部模型" if selection is None else f"变化的数据源下游（{' '.join(selection)}）"
         context.log.info(f"dbt：本次构建{what}，共 {PLANNED[0]} 个模型/种子表；完整日志：{log}")
-        ran: set[tuple] = set()
         target = home / "dbt" / "target"
+        tests = TestTally()
         try:
             with log.open("a", encoding="utf-8") as fh, contextlib.redirect_stdout(fh):  # dagster-dbt echoes its log
                 if selection is None:
                     events = dbt.cli(["build"], context=context, target_path=target).stream()
-                else:
-                    events = _subset_build(context, dbt, selection, target)
-                for event in events:
-                    if isinstance(event, dg.AssetCheckResult):
-                        ran.add((event.asset_key, event.check_name))
-                    yield event
+                else:  # without the context: given it, dagster-dbt appends a `--select` of every selected asset
+                    # after ours (dbt keeps the last one), which would rebuild everything
+                    events = dbt.cli(["build", "--select", *selection], manifest=_manifest(),
+                                     dagster_dbt_translator=TRANSLATOR, target_path=target).stream()
+                yield from _as_outputs(context, events, tests)
         finally:  # no stray link, whether dbt succeeded or not
             work_db.unlink(missing_ok=True)
             with contextlib.suppress(OSError):
                 work_db.parent.rmdir()
+            context.log.info(tests.summary_zh())
         record_build(build, seq, current, selection)
-        yield from _carried_over_checks(context, ran)
 
     return [dbt_models]
 
 
-def _subset_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, selection: list[str], target: Path):
-    """`dbt build --select <selection>`, its events as this multi-asset's outputs and checks.
+class TestTally:
+    """The dbt tests of one build, counted as dbt reports them (pass / warn / fail / error / skipped)."""
 
-    Run without the Dagster context on purpose: given the context, dagster-dbt appends a `--select` of every
-    selected asset after ours (dbt keeps the last one), which would rebuild everything."""
-    invocation = dbt.cli(["build", "--select", *selection], manifest=_manifest(),
-                         dagster_dbt_translator=Translator(), target_path=target)
-    for event in invocation.stream():
-        if isinstance(event, dg.AssetMaterialization):
+    def __init__(self):
+        self.status: dict[str, str] = {}
+
+    def add(self, unique_id: str, status: str) -> None:
+        if unique_id not in self.status:
+            self.status[unique_id] = status
+            for listen in TEST_LISTENERS:
+                listen(status in ("pass", "success"))
+
+    def summary_zh(self) -> str:
+        counts = {s: sum(1 for v in self.status.values() if v == s) for s in set(self.status.values())}
+        failed = counts.get("fail", 0) + counts.get("error", 0)
+        return (f"dbt 测试：运行 {len(self.status)} 个，通过 {counts.get('pass', 0)} 个，警告 {counts.get('warn', 0)} 个，"
+                f"未通过 {failed} 个（逐条结果见 dbt 日志与 run_results.json）")
+
+
+def _as_outputs(context: dg.AssetExecutionContext, events, tests: TestTally):
+    """dagster-dbt's events as this multi-asset's outputs. A dbt test is not a Dagster asset check (Dagster writes
+    each check's plan and result as events, one SQLite commit each: ~900 a run for 300 tests); its verdict is
+    counted, and a failing test of severity error still fails dbt and this step, so nothing is published."""
+    for event in events:
+        if isinstance(event, dg.AssetObservation):  # a test, one observation per tested node
+            meta = event.metadata
+            uid, status = meta.get("unique_id"), meta.get("status")
+            if uid is not None and str(getattr(uid, "value", uid)).startswith("test."):
+                tests.add(str(getattr(uid, "value", uid)), str(getattr(status, "value", status)))
+                continue
+            yield event
+        elif isinstance(event, dg.AssetMaterialization):  # the build without the context (a subset)
             yield dg.Output(None, output_name=context.assets_def.get_output_name_for_asset_key(event.asset_key),
                             metadata=event.metadata)
-        elif isinstance(event, dg.AssetCheckEvaluation):
-            yield dg.AssetCheckResult(asset_key=event.asset_key, check_name=event.check_name, passed=event.passed,
-                                      severity=event.severity, metadata=event.metadata)
         else:
             yield event
 
 
-_NOTE = "沿用上次发布的结果（输入未变化，本次未重建/未重新测试）"
+TEST_LISTENERS: list = []  # called with passed=True/False per dbt test (the progress bar of `zhengai run`)
+_NOTE = "沿用上次发布的结果（输入未变化，本次未重建）"
 
 
 def _carried_over_models(context: dg.AssetExecutionContext, rebuilt: set[dg.AssetKey]):
@@ -209,17 +242,8 @@ def _carried_over_models(context: dg.AssetExecutionContext, rebuilt: set[dg.Asse
                         metadata={"本次运行": _NOTE})
 
 
-def _carried_over_checks(context: dg.AssetExecutionContext, ran: set[tuple]):
-    """The verdicts of the dbt tests not run this time: those of the last published run (all passed, or it
-    would not have published), on the same inputs."""
-    for key in context.selected_asset_check_keys:
-        if (key.asset_key, key.name) not in ran:
-            yield dg.AssetCheckResult(asset_key=key.asset_key, check_name=key.name, passed=True,
-                                      description=_NOTE, metadata={"本次运行": _NOTE})
-
-
 def _asset_key(unique_id: str) -> dg.AssetKey:
-    return Translator().get_asset_key(_manifest()["nodes"][unique_id])
+    return TRANSLATOR.get_asset_key(_manifest()["nodes"][unique_id])
 
 
 _MANIFEST: list[dict] = []

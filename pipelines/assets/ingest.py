@@ -12,6 +12,7 @@ import os
 import dagster as dg
 import duckdb
 
+from pipelines.config import duckdb_memory_limit
 from pipelines.ingest.errors import SYSTEM_ZH
 from pipelines.ingest.extract import SourceUnavailable
 from pipelines.ingest.units import SourceUnit, UnitOutcome, ingest_unit, source_units
@@ -47,7 +48,7 @@ def _unit_asset(unit: SourceUnit) -> dg.AssetsDefinition:
         settings = warehouse.settings()
         build = warehouse.build_file(context.run.run_id)
         try:
-            with duckdb.connect(str(build)) as con:
+            with duckdb.connect(str(build), config={"memory_limit": duckdb_memory_limit()}) as con:
                 outcome = ingest_unit(con, unit, settings, context.run.run_id, warehouse.audit_db)
         except SourceUnavailable as exc:
             if context.retry_number >= RETRIES:  # still unreachable: fail with the reason, not "retries exceeded"
