@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_pipeline.py                 # size S
     .venv/bin/python bench/bench_pipeline.py --size S --size M --label after
+    .venv/bin/python bench/bench_pipeline.py --size L --full-only       # completes? peak RSS
 
 Per size, in one fresh `$ZHENGAI_HOME` (a simulated college, seed 2025):
 1. full run          `zhengai run` on a new warehouse;
@@ -206,7 +207,7 @@ def git_commit() -> str:
     return out.stdout.strip() + ("+dirty" if dirty else "")
 
 
-def bench_size(size: str, seed: int, label: str, keep: bool) -> dict:
+def bench_size(size: str, seed: int, label: str, keep: bool, full_only: bool = False) -> dict:
     home = Path(tempfile.mkdtemp(prefix=f"bench-pipeline-{size}-"))
     logs = home / "bench-logs"
     logs.mkdir()
@@ -218,6 +219,16 @@ def bench_size(size: str, seed: int, label: str, keep: bool) -> dict:
     print(f"[{size}] simulate {sim}", flush=True)
     full = measure([ZHENGAI, "run"], env, logs / "full.log")
     print(f"[{size}] full {full}", flush=True)
+    if full_only:  # L: does it complete, in how much memory
+        line = {"size": size, "label": label, "seed": seed, "full_s": full["wall_s"], "full_cpu_s": full["cpu_s"],
+                "peak_rss_mb": full["peak_rss_mb"], "completed": "完成：已发布版本" in (logs / "full.log").read_text(
+                    encoding="utf-8", errors="replace"),
+                "duckdb_memory_limit": os.environ.get("ZHENGAI_DUCKDB_MEMORY", "2GB"),
+                "commit": git_commit(), "date": datetime.now().isoformat(timespec="seconds"),
+                "machine": os.uname().machine, "cpus": os.cpu_count(), "load_at_start": round(os.getloadavg()[0], 2)}
+        if not keep:
+            shutil.rmtree(home, ignore_errors=True)
+        return line
     # versions/<version>/serving.duckdb (older layout: versions/<version>.duckdb); <version> = <time>_<run id>
     [version] = [p.parent if p.name == "serving.duckdb" else p
                  for p in [*(home / "versions").glob("*/serving.duckdb"), *(home / "versions").glob("*.duckdb")]]
@@ -271,9 +282,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--label", default="", help="e.g. before / after")
     p.add_argument("--keep", action="store_true", help="keep the bench's ZHENGAI_HOME")
     p.add_argument("--no-save", action="store_true", help="print only, do not append to the results")
+    p.add_argument("--full-only", action="store_true", help="only the full run (for L: completes? peak RSS)")
     a = p.parse_args(args)
     for size in a.size or ["S"]:
-        line = bench_size(size, a.seed, a.label, a.keep)
+        line = bench_size(size, a.seed, a.label, a.keep, a.full_only)
         print(json.dumps(line, ensure_ascii=False), flush=True)
         if not a.no_save:
             with RESULTS.open("a", encoding="utf-8") as fh:
