@@ -181,7 +181,10 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
             work_db.unlink(missing_ok=True)
             with contextlib.suppress(OSError):
                 work_db.parent.rmdir()
-            context.log.info(tests.summary_zh())
+            if tests.failed():  # printed by `zhengai run` (an error line of the step)
+                context.log.error(tests.summary_zh())
+            else:
+                context.log.info(tests.summary_zh())
         record_build(build, seq, current, selection)
 
     return [dbt_models]
@@ -199,11 +202,16 @@ class TestTally:
             for listen in TEST_LISTENERS:
                 listen(status in ("pass", "success"))
 
+    def failed(self) -> list[str]:
+        """The tests dbt reported as failed or in error, by name (`not_null_stg_x_col`)."""
+        return sorted(u.split(".")[2] for u, v in self.status.items() if v in ("fail", "error"))
+
     def summary_zh(self) -> str:
         counts = {s: sum(1 for v in self.status.values() if v == s) for s in set(self.status.values())}
-        failed = counts.get("fail", 0) + counts.get("error", 0)
-        return (f"dbt 测试：运行 {len(self.status)} 个，通过 {counts.get('pass', 0)} 个，警告 {counts.get('warn', 0)} 个，"
-                f"未通过 {failed} 个（逐条结果见 dbt 日志与 run_results.json）")
+        failed = self.failed()
+        text = (f"dbt 测试：运行 {len(self.status)} 个，通过 {counts.get('pass', 0)} 个，警告 {counts.get('warn', 0)} 个，"
+                f"未通过 {len(failed)} 个")
+        return text + (f"：{'、'.join(failed)}（详见 dbt 日志）" if failed else "")
 
 
 def _as_outputs(context: dg.AssetExecutionContext, events, tests: TestTally):

@@ -42,3 +42,17 @@ def test_drop_folder_sensor_runs_once_per_change(tmp_path, monkeypatch):
     os.utime(export, ns=(export.stat().st_atime_ns, export.stat().st_mtime_ns + 10**9))
     changed = drop_folder_sensor(dg.build_sensor_context(cursor=cursor))
     assert isinstance(changed, dg.RunRequest) and str(Path(export)) in changed.tags["changed"]
+
+
+def test_dbt_test_tally_names_the_failing_tests_once():
+    """dbt tests are counted in the dbt step (not Dagster asset checks): a failing one is named in the summary,
+    and a test dagster-dbt reports once per tested node is counted once."""
+    from pipelines.assets.dbt import TestTally
+
+    tally = TestTally()
+    for uid, status in [("test.zhengai.not_null_stg_a_id.1", "pass"), ("test.zhengai.rel_b_to_c.2", "fail"),
+                        ("test.zhengai.rel_b_to_c.2", "fail"), ("test.zhengai.warn_x.3", "warn"),
+                        ("test.zhengai.unique_d.4", "error")]:
+        tally.add(uid, status)
+    assert tally.failed() == ["rel_b_to_c", "unique_d"]
+    assert tally.summary_zh() == ("dbt 测试：运行 4 个，通过 1 个，警告 1 个，未通过 2 个：rel_b_to_c、unique_d（详见 dbt 日志）")
