@@ -219,7 +219,8 @@ def _as_outputs(context: dg.AssetExecutionContext, events, tests: TestTally):
     each check's plan and result as events, one SQLite commit each: ~900 a run for 300 tests); its verdict is
     counted, and a failing test of severity error still fails dbt and this step, so nothing is published."""
     for event in events:
-        if isinstance(event, dg.AssetObservation):  # a test, one observation per tested node
+        # a test: observations (one per tested node) under the context, a check evaluation without it
+        if isinstance(event, dg.AssetObservation | dg.AssetCheckEvaluation):
             meta = event.metadata
             uid, status = meta.get("unique_id"), meta.get("status")
             if uid is not None and str(getattr(uid, "value", uid)).startswith("test."):

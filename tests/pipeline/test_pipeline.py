@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -154,6 +155,7 @@ def test_one_changed_file_rebuilds_only_what_it_feeds_and_equals_a_full_build(pu
     summary, progress = _run()
     assert summary.success, summary.failures
     assert "source:raw.xuegong__discipline+" in progress
+    assert re.search(r"本次运行 [1-9][0-9]* 个测试", progress), progress  # the descendants' dbt tests ran and were counted
     served = WarehouseLayout(copy).serving
     with duckdb.connect(str(served), read_only=True) as con:
         [(selection,)] = con.execute("SELECT selection FROM raw._dbt_builds ORDER BY built_at DESC LIMIT 1").fetchall()
