@@ -221,10 +221,9 @@ def _as_outputs(context: dg.AssetExecutionContext, events, tests: TestTally):
     for event in events:
         # a test: observations (one per tested node) under the context, a check evaluation without it
         if isinstance(event, dg.AssetObservation | dg.AssetCheckEvaluation):
-            meta = event.metadata
-            uid, status = meta.get("unique_id"), meta.get("status")
-            if uid is not None and str(getattr(uid, "value", uid)).startswith("test."):
-                tests.add(str(getattr(uid, "value", uid)), str(getattr(status, "value", status)))
+            uid, status = (_meta_text(event.metadata, k) for k in ("unique_id", "status"))
+            if uid.startswith("test."):
+                tests.add(uid, status)
                 continue
             yield event
         elif isinstance(event, dg.AssetMaterialization):  # the build without the context (a subset)
@@ -232,6 +231,12 @@ def _as_outputs(context: dg.AssetExecutionContext, events, tests: TestTally):
                             metadata=event.metadata)
         else:
             yield event
+
+
+def _meta_text(metadata: dict, key: str) -> str:
+    """A metadata entry as text (dagster wraps values in MetadataValue)."""
+    v = metadata.get(key)
+    return str(getattr(v, "value", v) or "")
 
 
 TEST_LISTENERS: list = []  # called with passed=True/False per dbt test (the progress bar of `zhengai run`)

@@ -54,6 +54,8 @@ SEEDS_DIR = REPO_ROOT / "seeds"
 ROW_COLUMN = "_source_row"
 BLOCKING = "blocking"
 READABLE = "expect_column_values_to_be_readable"  # the gate's own type check (meta.engine = "sql")
+NOT_NULL = "expect_column_values_to_not_be_null"
+ROW_COUNT = "expect_table_row_count_to_be_between"
 IN_SET = "expect_column_values_to_be_in_set"  # against a code list / reference table: judged here (_fill_membership)
 SHEET_UNIT = "expect_sheet_unit"  # the unit a 财务 sheet states in its title line (pipelines/ingest/units.py)
 YEAR_JUMP = "expect_no_year_over_year_jump"  # 状态数据平台: the same row across 采集学年 (pipelines/ingest/units.py)
@@ -549,7 +551,7 @@ def validate_table(
             o = outcomes[r.expectation_config.meta["gate_index"]]
             # a cell that is there but unreadable is reported once, by its type check — never as 为空
             skip = (set(unreadable[o.columns[0]]["position"].tolist())
-                    if o.expectation_type == "expect_column_values_to_not_be_null" and o.columns[0] in unreadable
+                    if o.expectation_type == NOT_NULL and o.columns[0] in unreadable
                     else set())
             _fill(o, r, written, rows, skip, keep)
 
@@ -560,6 +562,12 @@ def validate_table(
         n_rows=len(df), outcomes=outcomes, table_zh=suite_meta.get("table_zh", ""),
         seconds=time.perf_counter() - started,
     )
+
+
+def _row_number(rows, p: int) -> int | None:
+    """The `_source_row` of position p, as the user sees it."""
+    v = _plain(rows[p])
+    return None if v is None else int(v)
 
 
 def _fill_readable(o: ExpectationOutcome, bad: pd.DataFrame | None, written: pd.DataFrame, n_rows: int,
@@ -573,7 +581,7 @@ def _fill_readable(o: ExpectationOutcome, bad: pd.DataFrame | None, written: pd.
         return
     values, rows = written[o.columns[0]].to_numpy(), written[ROW_COLUMN].to_numpy()
     o.positions = bad["position"].tolist()[:keep]
-    o.failures = [Failure(int(_plain(rows[p])) if _plain(rows[p]) is not None else None, values[p], reason)
+    o.failures = [Failure(_row_number(rows, p), values[p], reason)
                   for p, reason in zip(o.positions, bad["reason"].tolist()[:keep], strict=True)]
 
 
@@ -593,8 +601,7 @@ def _fill_membership(o: ExpectationOutcome, column: pd.Series, written: pd.DataF
     o.success = not n_bad
     o.positions = bad.to_numpy().nonzero()[0][:keep].tolist()
     values, rows = written[o.columns[0]].to_numpy(), written[ROW_COLUMN].to_numpy()
-    o.failures = [Failure(int(_plain(rows[p])) if _plain(rows[p]) is not None else None, values[p])
-                  for p in o.positions]
+    o.failures = [Failure(_row_number(rows, p), values[p]) for p in o.positions]
 
 
 def _fill(o: ExpectationOutcome, r, df: pd.DataFrame, rows, skip: set[int] = frozenset(),
@@ -620,8 +627,7 @@ def _fill(o: ExpectationOutcome, r, df: pd.DataFrame, rows, skip: set[int] = fro
         return
     values = [df[c].to_numpy()[o.positions] for c in o.columns]
     o.failures = [
-        Failure(int(_plain(rows[p])) if _plain(rows[p]) is not None else None,
-                values[0][k] if len(values) == 1 else [v[k] for v in values])
+        Failure(_row_number(rows, p), values[0][k] if len(values) == 1 else [v[k] for v in values])
         for k, p in enumerate(o.positions)
     ]
 
@@ -629,8 +635,6 @@ def _fill(o: ExpectationOutcome, r, df: pd.DataFrame, rows, skip: set[int] = fro
 # ---------------------------------------------------------------------------------------------------------
 # a batch stacked from several files (状态数据平台: one workbook per 采集学年), checked once, reported per file
 # ---------------------------------------------------------------------------------------------------------
-ROW_COUNT = "expect_table_row_count_to_be_between"
-NOT_NULL = "expect_column_values_to_not_be_null"
 
 
 def split_by_file(result: GateResult, files, typed: pd.DataFrame) -> list[GateResult]:
@@ -645,7 +649,8 @@ def split_by_file(result: GateResult, files, typed: pd.DataFrame) -> list[GateRe
     for file in sorted(set(files.tolist())):
         in_file = files == file
         n = int(in_file.sum())
-        outcomes = [_outcome_for_file(o, in_file, n, typed[in_file]) for o in result.outcomes]
+        mine = typed[in_file]
+        outcomes = [_outcome_for_file(o, in_file, n, mine) for o in result.outcomes]
         out.append(dataclasses.replace(result, source_file=file, n_rows=n, outcomes=outcomes,
                                        seconds=result.seconds * n / max(len(files), 1)))
     return out
