@@ -91,27 +91,45 @@ def main() -> int:
     out = {"login": False, "dashboards": {}}
     try:
         driver.set_page_load_timeout(args.timeout)
-        driver.get(f"{args.url}/login/")
-        WebDriverWait(driver, args.timeout).until(
-            EC.presence_of_element_located((By.CSS_SELECTOR, 'input[name="username"], #username')))
-        driver.find_element(By.CSS_SELECTOR, 'input[name="username"], #username').send_keys(args.user)
-        pw = driver.find_element(By.CSS_SELECTOR, 'input[name="password"], #password')
-        pw.send_keys(args.password)
-        pw.submit() if pw.get_attribute("form") else None
-        try:
-            driver.find_element(By.CSS_SELECTOR, 'button[type="submit"], input[type="submit"]').click()
-        except Exception:
-            pass
-        deadline = time.monotonic() + args.timeout
-        while "/login" in driver.current_url and time.monotonic() < deadline:
-            time.sleep(0.2)
-        out["login"] = "/login" not in driver.current_url
+        out["login"] = log_in(driver, args)
         for slug in args.dashboard:
             out["dashboards"][slug] = check_dashboard(driver, args, slug)
     finally:
         driver.quit()
     print(json.dumps(out, ensure_ascii=False))
     return 0
+
+
+def log_in(driver, args, attempts: int = 3) -> bool:
+    """Fill the login form and submit it; True once the browser has left /login.
+
+    Superset's login page is drawn by React: keys typed before it has settled can be lost, and the form is then
+    posted empty (the page simply comes back). So each attempt checks that both fields hold what was typed
+    before submitting, and a form that comes back is filled again."""
+    for _ in range(attempts):
+        driver.get(f"{args.url}/login/")
+        WebDriverWait(driver, args.timeout).until(
+            EC.presence_of_element_located((By.CSS_SELECTOR, 'input[name="username"], #username')))
+        for _ in range(20):
+            user = driver.find_element(By.CSS_SELECTOR, 'input[name="username"], #username')
+            pw = driver.find_element(By.CSS_SELECTOR, 'input[name="password"], #password')
+            for field, text in ((user, args.user), (pw, args.password)):
+                if field.get_attribute("value") != text:
+                    field.clear()
+                    field.send_keys(text)
+            time.sleep(0.3)
+            if user.get_attribute("value") == args.user and pw.get_attribute("value") == args.password:
+                break
+        try:
+            driver.find_element(By.CSS_SELECTOR, 'button[type="submit"], input[type="submit"]').click()
+        except Exception:  # noqa: BLE001 - no submit button in this login page: submit the form itself
+            pw.submit()
+        deadline = time.monotonic() + min(args.timeout, 30)
+        while "/login" in driver.current_url and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if "/login" not in driver.current_url:
+            return True
+    return False
 
 
 def check_dashboard(driver, args, slug: str) -> dict:
