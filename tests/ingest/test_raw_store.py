@@ -178,3 +178,28 @@ def test_names_validated(con):
 def test_database_file_named_raw_is_refused(tmp_path: Path):
     with duckdb.connect(str(tmp_path / "raw.duckdb")) as c, pytest.raises(ValueError, match="raw.duckdb"):
         load_batch(c, pd.DataFrame({"a": ["1"]}), source_system="s", source_table="t", source_file="f")
+
+
+def test_text_array_writes_every_kind_of_value_as_cell_text_does():
+    """The fast paths of text_array (whole columns of text, integers, floats) give exactly cell_text's text."""
+    import math
+    from datetime import date
+
+    from pipelines.ingest.raw_store import text_array
+    from pipelines.ingest.readers import cell_text
+
+    columns = {
+        "text": ["计算机应用技术", None, " 02 ", ""],
+        "ints": [2023, None, -5, 0, 10**15],
+        "big_ints": [2**70, 3],
+        "floats": [85.5, 2023.0, None, float("nan"), float("inf"), 1e-07, -0.0, 1e17, 0.1 + 0.2, 123456789.125],
+        "mixed": [1, 2.5, "三", True, date(2024, 9, 1), datetime(2024, 9, 1, 8, 30), None],
+        "bools": [True, False, None],
+    }
+    for name, values in columns.items():
+        got = text_array(pd.Series(values, dtype=object)).to_pylist()
+        want = [None if v is None or (isinstance(v, float) and math.isnan(v)) else cell_text(v) for v in values]
+        assert got == want, name
+    # numpy-typed columns as pandas reads them
+    assert text_array(pd.Series([1, 2, 3])).to_pylist() == ["1", "2", "3"]
+    assert text_array(pd.Series([1.0, 2.5, None])).to_pylist() == ["1", "2.5", None]
