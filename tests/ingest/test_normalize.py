@@ -139,3 +139,18 @@ def test_validate_id_card_series_matches_scalar():
     assert pd.isna(reasons[0]) and pd.isna(reasons[1]) and pd.isna(reasons[4]) and pd.isna(reasons[5])
     for i in (2, 3, 6, 7):
         assert reasons[i] == validate_id_card(values[i])
+
+
+def test_half_width_maps_every_full_width_form_even_inside_chinese_text(con):
+    """zh_halfwidth skips translate() for text without a character it maps: every mapped character, alone or inside
+    Chinese text, must still be mapped (U+FF01..U+FF5E → ASCII, wide spaces → space, zero-width → removed)."""
+    mapped = {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}
+    mapped |= {chr(c): " " for c in (0x3000, 0xA0, 0x2002, 0x2003, 0x2009, 0x202F)}
+    mapped |= {chr(c): "" for c in (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF)}
+    texts = [t for ch in mapped for t in (ch, f"学生{ch}名", f"a{ch}")]
+    want = [t.translate(str.maketrans({k: v or None for k, v in mapped.items()})) for t in texts]
+    got = con.execute("SELECT list_transform(?, t -> zh_halfwidth(t))", [texts]).fetchone()[0]
+    assert got == want
+    # text narrowing: digits, letters and －／．： only; Chinese punctuation stays
+    assert one(con, "zh_halfwidth_text(?)", "二〇二四学年（２０２４－２０２５）") == "二〇二四学年（2024-2025）"
+    assert one(con, "zh_halfwidth_text(?)", "计算机应用技术") == "计算机应用技术"
