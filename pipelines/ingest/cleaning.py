@@ -135,6 +135,7 @@ def clean_frame(df, specs: list[ColumnSpec], con=None) -> Cleaned:
         con.register(view, pa.table(arrays))
         try:
             select = [f"{typed_sql(s.type, f'c{i}', s.unit)} AS c{i}" for i, s in enumerate(specs)]
+            # ORDER BY: without it a stacked batch (columns chunked differently) came back out of order
             out = con.execute(f"SELECT {', '.join(select) or '1 AS _'} FROM {view} ORDER BY {_ORDINAL}").df()
         finally:
             con.unregister(view)
@@ -157,7 +158,9 @@ def clean_frame(df, specs: list[ColumnSpec], con=None) -> Cleaned:
     finally:
         if own:
             con.close()
-    typed = df.reset_index(drop=True).copy()
+    if len(out) != len(df):
+        raise RuntimeError(f"cleaning returned {len(out)} rows for {len(df)}")
+    typed = df.reset_index(drop=True)  # copy-on-write (pandas 3): the columns set below do not touch `df`
     for i, s in enumerate(specs):
         typed[s.id] = out[f"c{i}"].to_numpy() if s.type in ("str", "code") else out[f"c{i}"].values
     unreadable = (pd.concat(bad, ignore_index=True) if bad

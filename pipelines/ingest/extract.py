@@ -342,7 +342,7 @@ def _read_database(table: TableContract, url: str) -> Extract:
         engine.dispose()
     mapped = map_columns(frame, table, file=label, strict=False)
     for column in mapped.columns:  # as text once, as the file readers give it (the gate and raw reuse it as is)
-        mapped[column] = pd.array(text_array(mapped[column]), dtype=pd.StringDtype("pyarrow"))
+        mapped[column] = pd.arrays.ArrowStringArray(text_array(mapped[column]))  # no copy
     mapped[ROW_COLUMN] = range(1, len(mapped) + 1)
     return Extract(table, mapped, label, None, [], frame_sha256(frame), mapped.attrs.get("column_problems", []))
 
