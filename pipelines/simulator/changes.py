@@ -15,8 +15,8 @@ from pathlib import Path
 DISCIPLINE = Path("xuegong") / "违纪处分.csv"
 
 
-def append_discipline_rows(sources: Path, n: int = 20, encoding: str = "gbk") -> list[str]:
-    """Append `n` records; returns their 处分编号."""
+def append_discipline_rows(sources: Path, n: int = 20, encoding: str = "gbk", first: int = 0) -> list[str]:
+    """Append `n` records numbered from `first` (another call: another `first`); returns their 处分编号."""
     path = sources / DISCIPLINE
     data = path.read_bytes()
     newline = "\r\n" if b"\r\n" in data else "\n"
@@ -27,7 +27,7 @@ def append_discipline_rows(sources: Path, n: int = 20, encoding: str = "gbk") ->
     ids = []
     for i in range(n):
         r = list(source[i % len(source)])
-        r[0] = f"CF{latest}9{i:03d}"  # 处分编号: never used by the simulator's own numbering (CF<year>0001 …)
+        r[0] = f"CF{latest}9{first + i:03d}"  # 处分编号: never used by the simulator's own numbering (CF<year>0001 …)
         r[5] = "否"  # 是否解除: a new sanction is in force
         ids.append(r[0])
         lines.append(",".join(r))
