@@ -54,7 +54,7 @@ class _DbtBar:
         self.console = Console(file=out, highlight=False)
         self.progress = None
         self.task = None
-        self.models = self.tests = self.failed = 0
+        self.models = self.tests = self.failed = self.warned = 0
 
     def set_total(self, total: int | None) -> None:
         if self.progress is not None and total:
@@ -76,9 +76,11 @@ class _DbtBar:
         if self.progress is not None:
             self.progress.update(self.task, advance=1)
 
-    def test(self, passed: bool) -> None:
+    def test(self, status: str) -> None:
+        """One dbt test's verdict as dbt reports it: pass, warn (a rule of severity warn), fail, error, skipped."""
         self.tests += 1
-        self.failed += not passed
+        self.failed += status in ("fail", "error")
+        self.warned += status == "warn"
         if self.progress is not None:
             self.progress.update(self.task, tests=self.tests)
 
@@ -86,8 +88,13 @@ class _DbtBar:
         if self.progress is not None:
             self.progress.stop()
             self.progress = None
+        verdicts = []
+        if self.failed:
+            verdicts.append(f"{self.failed} 个未通过")
+        if self.warned:  # a rule of severity warn (e.g. a 对账 reminder): reported, it does not stop publishing
+            verdicts.append(f"{self.warned} 个警告")
         return f"  dbt：{self.models} 个模型/种子表（含沿用上次结果的）、本次运行 {self.tests} 个测试" + (
-            f"（{self.failed} 个未通过）" if self.failed else "")
+            f"（{'，'.join(verdicts)}）" if verdicts else "")
 
 
 class _ProgressHandler(logging.Handler):

@@ -200,7 +200,7 @@ class TestTally:
         if unique_id not in self.status:
             self.status[unique_id] = status
             for listen in TEST_LISTENERS:
-                listen(status in ("pass", "success"))
+                listen(status)
 
     def failed(self) -> list[str]:
         """The tests dbt reported as failed or in error, by name (`not_null_stg_x_col`)."""
@@ -239,7 +239,7 @@ def _meta_text(metadata: dict, key: str) -> str:
     return str(getattr(v, "value", v) or "")
 
 
-TEST_LISTENERS: list = []  # called with passed=True/False per dbt test (the progress bar of `zhengai run`)
+TEST_LISTENERS: list = []  # called with each dbt test's status (the progress bar of `zhengai run`)
 _NOTE = "沿用上次发布的结果（输入未变化，本次未重建）"
 
 

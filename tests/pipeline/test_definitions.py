@@ -56,3 +56,23 @@ def test_dbt_test_tally_names_the_failing_tests_once():
         tally.add(uid, status)
     assert tally.failed() == ["rel_b_to_c", "unique_d"]
     assert tally.summary_zh() == ("dbt 测试：运行 4 个，通过 1 个，警告 1 个，未通过 2 个：rel_b_to_c、unique_d（详见 dbt 日志）")
+
+
+def test_progress_line_tells_warned_tests_from_failed_ones():
+    """A dbt test of severity warn (e.g. a 对账 reminder) is a 警告 on `zhengai run`'s dbt line, not 未通过."""
+    import io
+
+    from pipelines.assets.dbt import TEST_LISTENERS, TestTally
+    from pipelines.run import _DbtBar
+
+    bar = _DbtBar(io.StringIO())
+    TEST_LISTENERS[:] = [bar.test]
+    try:
+        tally = TestTally()
+        for i, status in enumerate(["pass", "pass", "warn"]):
+            tally.add(f"test.zhengai.t{i}.{i}", status)
+        assert bar.stop() == "  dbt：0 个模型/种子表（含沿用上次结果的）、本次运行 3 个测试（1 个警告）"
+        tally.add("test.zhengai.broken.9", "fail")
+        assert bar.stop().endswith("本次运行 4 个测试（1 个未通过，1 个警告）")
+    finally:
+        TEST_LISTENERS.clear()
