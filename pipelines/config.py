@@ -16,7 +16,7 @@ passwords) go only into the environment, inside the SQLAlchemy URL, never into t
 | ZHENGAI_KEEP_VERSIONS | 5 | published warehouse versions kept for rollback |
 | ZHENGAI_TODAY | (today) | the day deadlines are judged against (gate: 完成时限 not in the past; dbt: 逾期), YYYY-MM-DD |
 | ZHENGAI_DUCKDB_MEMORY | 2GB | DuckDB memory limit of the ingestion and dbt connections (larger work spills to disk) |
-| ZHENGAI_DBT_THREADS | 4 | dbt threads (models built side by side in dbt's one DuckDB connection; 1 = one at a time) |
+| ZHENGAI_DBT_THREADS | 1 | dbt threads: models built side by side in dbt's one DuckDB connection, sharing its memory limit (4 ran out of 2GB on L) |
 
 Notification channels (ZHENGAI_SMTP_*, ZHENGAI_WEBHOOK_*) are read by pipelines/notify/settings.py.
 """
