@@ -30,6 +30,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 from dagster_dbt import (
+    DagsterDbtCliRuntimeError,
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
     DbtCliResource,
@@ -38,7 +39,7 @@ from dagster_dbt import (
 )
 from packaging import version
 
-from pipelines.config import REPO_ROOT
+from pipelines.config import REPO_ROOT, duckdb_memory_limit
 from pipelines.resources import WarehouseResource
 
 DBT_DIR = REPO_ROOT / "dbt_project"
@@ -177,6 +178,8 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
                     events = dbt.cli(["build", "--select", *selection], manifest=_manifest(),
                                      dagster_dbt_translator=TRANSLATOR, target_path=target).stream()
                 yield from _as_outputs(context, events, tests)
+        except DagsterDbtCliRuntimeError as exc:  # say which models failed and why, in the step's first line
+            raise dg.Failure(description=failed_nodes_zh(target / "run_results.json") or str(exc)) from exc
         finally:  # no stray link, whether dbt succeeded or not
             work_db.unlink(missing_ok=True)
             with contextlib.suppress(OSError):
@@ -212,6 +215,26 @@ class TestTally:
         text = (f"dbt 测试：运行 {len(self.status)} 个，通过 {counts.get('pass', 0)} 个，警告 {counts.get('warn', 0)} 个，"
                 f"未通过 {len(failed)} 个")
         return text + (f"：{'、'.join(failed)}（详见 dbt 日志）" if failed else "")
+
+
+def failed_nodes_zh(run_results: Path) -> str:
+    """The models and seeds dbt could not build in its last invocation, with dbt's reason, in one line (the first
+    line is what `zhengai run` prints); a memory error names the setting that raises the limit."""
+    import json
+
+    try:
+        results = json.loads(run_results.read_text(encoding="utf-8"))["results"]
+    except (OSError, ValueError, KeyError):
+        return ""
+    failed = [(r["unique_id"].split(".")[-1], " ".join((r.get("message") or "").split()))
+              for r in results if r.get("status") == "error" and not r["unique_id"].startswith("test.")]
+    if not failed:
+        return ""
+    text = f"dbt 有 {len(failed)} 个模型/种子表未能构建：" + "；".join(f"{name}（{why[:160]}）" for name, why in failed[:5])
+    if any("Out of Memory" in why for _, why in failed):
+        text += (f"。DuckDB 内存不足：可调大 ZHENGAI_DUCKDB_MEMORY（当前 {duckdb_memory_limit()}），"
+                 f"或设 ZHENGAI_DBT_THREADS=1（当前 {os.environ.get('ZHENGAI_DBT_THREADS', '1')}）")
+    return text
 
 
 def _as_outputs(context: dg.AssetExecutionContext, events, tests: TestTally):

@@ -76,3 +76,24 @@ def test_progress_line_tells_warned_tests_from_failed_ones():
         assert bar.stop().endswith("本次运行 4 个测试（1 个未通过，1 个警告）")
     finally:
         TEST_LISTENERS.clear()
+
+
+def test_a_failed_dbt_build_names_the_models_and_the_memory_setting(tmp_path):
+    """When dbt cannot build a model, the step's first line names it with dbt's reason; an out-of-memory error also
+    names the settings that help (what a college with a large 成绩 table meets first)."""
+    import json
+
+    from pipelines.assets.dbt import failed_nodes_zh
+
+    oom = "Runtime Error in model stg_jiaowu__score\n  Out of Memory Error: could not allocate block (1.8 GiB/1.8 GiB used)"
+    (tmp_path / "run_results.json").write_text(json.dumps({"results": [
+        {"unique_id": "model.zhengai.stg_jiaowu__score", "status": "error", "message": oom},
+        {"unique_id": "model.zhengai.dim_student", "status": "success", "message": "OK"},
+        {"unique_id": "test.zhengai.not_null_x.1", "status": "error", "message": "boom"},
+        {"unique_id": "model.zhengai.fct_score", "status": "skipped", "message": None},
+    ]}), encoding="utf-8")
+    text = failed_nodes_zh(tmp_path / "run_results.json")
+    assert text.startswith("dbt 有 1 个模型/种子表未能构建：stg_jiaowu__score（Runtime Error in model stg_jiaowu__score "
+                           "Out of Memory Error")
+    assert "ZHENGAI_DUCKDB_MEMORY" in text and "ZHENGAI_DBT_THREADS=1" in text
+    assert failed_nodes_zh(tmp_path / "missing.json") == ""
