@@ -226,15 +226,25 @@ def failed_nodes_zh(run_results: Path) -> str:
         results = json.loads(run_results.read_text(encoding="utf-8"))["results"]
     except (OSError, ValueError, KeyError):
         return ""
-    failed = [(r["unique_id"].split(".")[-1], " ".join((r.get("message") or "").split()))
+    failed = [(r["unique_id"].split(".")[-1], _reason(r.get("message") or ""))
               for r in results if r.get("status") == "error" and not r["unique_id"].startswith("test.")]
     if not failed:
         return ""
     text = f"dbt 有 {len(failed)} 个模型/种子表未能构建：" + "；".join(f"{name}（{why[:160]}）" for name, why in failed[:5])
     if any("Out of Memory" in why for _, why in failed):
-        text += (f"。DuckDB 内存不足：可调大 ZHENGAI_DUCKDB_MEMORY（当前 {duckdb_memory_limit()}），"
-                 f"或设 ZHENGAI_DBT_THREADS=1（当前 {os.environ.get('ZHENGAI_DBT_THREADS', '1')}）")
+        text += f"。DuckDB 内存不足：可调大 ZHENGAI_DUCKDB_MEMORY（当前 {duckdb_memory_limit()}）"
+        threads = os.environ.get("ZHENGAI_DBT_THREADS", "1")
+        if threads != "1":  # threads share the one memory limit
+            text += f"，或设 ZHENGAI_DBT_THREADS=1（当前 {threads}）"
     return text
+
+
+def _reason(message: str) -> str:
+    """dbt's error without its first line when that only repeats the node ("Runtime Error in model x (path)")."""
+    lines = [ln.strip() for ln in message.splitlines() if ln.strip()]
+    if len(lines) > 1 and lines[0].endswith(")") and " in " in lines[0]:
+        lines = lines[1:]
+    return " ".join(" ".join(lines).split())
 
 
 def _as_outputs(context: dg.AssetExecutionContext, events, tests: TestTally):

@@ -78,14 +78,17 @@ def test_progress_line_tells_warned_tests_from_failed_ones():
         TEST_LISTENERS.clear()
 
 
-def test_a_failed_dbt_build_names_the_models_and_the_memory_setting(tmp_path):
+def test_a_failed_dbt_build_names_the_models_and_the_memory_setting(tmp_path, monkeypatch):
     """When dbt cannot build a model, the step's first line names it with dbt's reason; an out-of-memory error also
     names the settings that help (what a college with a large 成绩 table meets first)."""
     import json
 
     from pipelines.assets.dbt import failed_nodes_zh
 
-    oom = "Runtime Error in model stg_jiaowu__score\n  Out of Memory Error: could not allocate block (1.8 GiB/1.8 GiB used)"
+    monkeypatch.delenv("ZHENGAI_DBT_THREADS", raising=False)
+
+    oom = ("Runtime Error in model stg_jiaowu__score (models/staging/stg_jiaowu__score.sql)\n"
+           "  Out of Memory Error: could not allocate block (1.8 GiB/1.8 GiB used)")
     (tmp_path / "run_results.json").write_text(json.dumps({"results": [
         {"unique_id": "model.zhengai.stg_jiaowu__score", "status": "error", "message": oom},
         {"unique_id": "model.zhengai.dim_student", "status": "success", "message": "OK"},
@@ -93,7 +96,9 @@ def test_a_failed_dbt_build_names_the_models_and_the_memory_setting(tmp_path):
         {"unique_id": "model.zhengai.fct_score", "status": "skipped", "message": None},
     ]}), encoding="utf-8")
     text = failed_nodes_zh(tmp_path / "run_results.json")
-    assert text.startswith("dbt 有 1 个模型/种子表未能构建：stg_jiaowu__score（Runtime Error in model stg_jiaowu__score "
-                           "Out of Memory Error")
-    assert "ZHENGAI_DUCKDB_MEMORY" in text and "ZHENGAI_DBT_THREADS=1" in text
+    assert text.startswith("dbt 有 1 个模型/种子表未能构建：stg_jiaowu__score（Out of Memory Error: could not allocate "
+                           "block (1.8 GiB/1.8 GiB used)）。DuckDB 内存不足：可调大 ZHENGAI_DUCKDB_MEMORY")
+    assert "ZHENGAI_DBT_THREADS" not in text  # one thread already: nothing to lower
+    monkeypatch.setenv("ZHENGAI_DBT_THREADS", "4")
+    assert failed_nodes_zh(tmp_path / "run_results.json").endswith("，或设 ZHENGAI_DBT_THREADS=1（当前 4）")
     assert failed_nodes_zh(tmp_path / "missing.json") == ""
