@@ -48,6 +48,11 @@ def duckdb_memory_limit() -> str:
     return os.environ.get("ZHENGAI_DUCKDB_MEMORY", "2GB")
 
 
+def dbt_threads() -> str:
+    """dbt's threads (ZHENGAI_DBT_THREADS; dbt reads it in profiles.yml, with the same default)."""
+    return os.environ.get("ZHENGAI_DBT_THREADS", "1")
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if env is None else env)
     home = Path(env.get("ZHENGAI_HOME", REPO_ROOT / "warehouse")).resolve()

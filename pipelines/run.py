@@ -76,11 +76,11 @@ class _DbtBar:
         if self.progress is not None:
             self.progress.update(self.task, advance=1)
 
-    def test(self, status: str) -> None:
-        """One dbt test's verdict as dbt reports it: pass, warn (a rule of severity warn), fail, error, skipped."""
+    def test(self, verdict: str) -> None:
+        """One dbt test's verdict (TestTally): pass, warn (a rule of severity warn), fail, skipped."""
         self.tests += 1
-        self.failed += status in ("fail", "error")
-        self.warned += status == "warn"
+        self.failed += verdict == "fail"
+        self.warned += verdict == "warn"
         if self.progress is not None:
             self.progress.update(self.task, tests=self.tests)
 

@@ -39,7 +39,7 @@ from dagster_dbt import (
 )
 from packaging import version
 
-from pipelines.config import REPO_ROOT, duckdb_memory_limit
+from pipelines.config import REPO_ROOT, dbt_threads, duckdb_memory_limit
 from pipelines.resources import WarehouseResource
 
 DBT_DIR = REPO_ROOT / "dbt_project"
@@ -199,15 +199,17 @@ class TestTally:
     def __init__(self):
         self.status: dict[str, str] = {}
 
+    FAILED = ("fail", "error")  # dbt's statuses of a test that did not pass (a warn-severity rule says "warn")
+
     def add(self, unique_id: str, status: str) -> None:
         if unique_id not in self.status:
             self.status[unique_id] = status
             for listen in TEST_LISTENERS:
-                listen(status)
+                listen("fail" if status in self.FAILED else status)
 
     def failed(self) -> list[str]:
         """The tests dbt reported as failed or in error, by name (`not_null_stg_x_col`)."""
-        return sorted(u.split(".")[2] for u, v in self.status.items() if v in ("fail", "error"))
+        return sorted(u.split(".")[2] for u, v in self.status.items() if v in self.FAILED)
 
     def summary_zh(self) -> str:
         counts = {s: sum(1 for v in self.status.values() if v == s) for s in set(self.status.values())}
@@ -233,9 +235,8 @@ def failed_nodes_zh(run_results: Path) -> str:
     text = f"dbt 有 {len(failed)} 个模型/种子表未能构建：" + "；".join(f"{name}（{why[:160]}）" for name, why in failed[:5])
     if any("Out of Memory" in why for _, why in failed):
         text += f"。DuckDB 内存不足：可调大 ZHENGAI_DUCKDB_MEMORY（当前 {duckdb_memory_limit()}）"
-        threads = os.environ.get("ZHENGAI_DBT_THREADS", "1")
-        if threads != "1":  # threads share the one memory limit
-            text += f"，或设 ZHENGAI_DBT_THREADS=1（当前 {threads}）"
+        if dbt_threads() != "1":  # threads share the one memory limit
+            text += f"，或设 ZHENGAI_DBT_THREADS=1（当前 {dbt_threads()}）"
     return text
 
 
@@ -272,7 +273,7 @@ def _meta_text(metadata: dict, key: str) -> str:
     return str(getattr(v, "value", v) or "")
 
 
-TEST_LISTENERS: list = []  # called with each dbt test's status (the progress bar of `zhengai run`)
+TEST_LISTENERS: list = []  # called per dbt test with pass / warn / fail / skipped (the progress bar of `zhengai run`)
 _NOTE = "沿用上次发布的结果（输入未变化，本次未重建）"
 
 

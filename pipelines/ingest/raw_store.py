@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from pipelines.ingest.readers import ROW_COLUMN, cell_text
+from pipelines.ingest.readers import ROW_COLUMN, WHOLE_FLOAT_LIMIT, cell_text
 
 SCHEMA = "raw"
 BATCHES = "_batches"
@@ -161,9 +161,7 @@ def text_array(s: pd.Series) -> pa.Array:
     Whole columns of text, of integers, or the whole numbers of a float column are converted by Arrow (the same
     text `cell_text` writes: a 教务 extract is mostly such columns, ≈ 2 M cells on S); any other value goes
     through `cell_text`, the one rule."""
-    if isinstance(s.dtype, pd.StringDtype):
-        return pa.array(s, type=pa.large_string(), from_pandas=True)
-    kind = pd.api.types.infer_dtype(s, skipna=True)
+    kind = "string" if isinstance(s.dtype, pd.StringDtype) else pd.api.types.infer_dtype(s, skipna=True)
     if kind in ("string", "empty"):
         return pa.array(s, type=pa.large_string(), from_pandas=True)
     if kind == "integer":
@@ -173,7 +171,7 @@ def text_array(s: pd.Series) -> pa.Array:
             pass
     if kind == "floating":
         x = s.to_numpy(dtype=float, na_value=np.nan)
-        whole = np.isfinite(x) & (np.trunc(x) == x) & (np.abs(x) < 1e16)
+        whole = np.isfinite(x) & (np.trunc(x) == x) & (np.abs(x) < WHOLE_FLOAT_LIMIT)
         out = np.full(len(x), None, dtype=object)
         out[whole] = pa.array(x[whole].astype(np.int64)).cast(pa.large_string()).to_numpy(zero_copy_only=False)
         rest = np.isfinite(x) & ~whole

@@ -488,6 +488,9 @@ def _read_merges(ws) -> list[tuple[int, int, int, int]]:
     return out
 
 
+WHOLE_FLOAT_LIMIT = 1e16  # a float below this that is a whole number is written without `.0` (2023.0 → 2023)
+
+
 def cell_text(value: Any) -> str | None:
     """An openpyxl cell value → the text a clerk would recognise: integers without `.0`, dates as ISO
     (`2023-09-01`, `2023-09-01 08:30:00`), booleans TRUE/FALSE, strings unchanged."""
@@ -502,7 +505,7 @@ def cell_text(value: Any) -> str | None:
     if isinstance(value, float):
         if math.isnan(value) or math.isinf(value):
             return None
-        if value.is_integer() and abs(value) < 1e16:
+        if value.is_integer() and abs(value) < WHOLE_FLOAT_LIMIT:
             return str(int(value))
         text = repr(value)
         return format(Decimal(text), "f") if "e" in text or "E" in text else text

@@ -14,6 +14,7 @@ and is copied into every published warehouse for the data-quality dashboard.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import time
@@ -280,20 +281,17 @@ def sheet_unit_outcome(ext: Extract, index: int) -> ExpectationOutcome | None:
     return outcome
 
 
-_RULES: dict[tuple[int, int], dict] = {}
-
-
 def _rules() -> dict:
     """expectations/rules.yml, parsed once per version of the file (it is asked twice per table)."""
+    path = EXPECTATIONS_DIR / "rules.yml"
+    return _rules_at(str(path), path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=1)
+def _rules_at(path: str, mtime_ns: int) -> dict:
     import yaml
 
-    path = EXPECTATIONS_DIR / "rules.yml"
-    st = path.stat()
-    key = (st.st_mtime_ns, st.st_size)
-    if key not in _RULES:
-        _RULES.clear()
-        _RULES[key] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return _RULES[key]
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
 
 
 def _files_at_fault(unit: SourceUnit, outcome: UnitOutcome, extracts: dict[str, Extract],
