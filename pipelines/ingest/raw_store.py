@@ -97,9 +97,21 @@ def file_sha256(path: str | Path) -> str:
 
 def frame_sha256(df: pd.DataFrame) -> str:
     """Content hash of a DataFrame (for database sources, which have no file): column names + cell text."""
-    h = hashlib.sha256("\x1f".join(map(str, df.columns)).encode())
-    if len(df):
-        h.update(pd.util.hash_pandas_object(df.astype("str"), index=False).to_numpy().tobytes())
+    return text_sha256(list(map(str, df.columns)), [text_array(df[c]) for c in df.columns])
+
+
+def text_sha256(columns: list[str], arrays: list[pa.Array]) -> str:
+    """sha256 of column names and their text (`text_array`'s Arrow strings): every cell's text and whether it is
+    empty, read from the Arrow buffers — no Python object per cell (a 教务 table can have millions of rows)."""
+    h = hashlib.sha256("\x1f".join(columns).encode())
+    for a in arrays:
+        a = a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
+        a = pa.concat_arrays([a.cast(pa.large_string())])  # offsets from 0, whatever slice or chunk it came from
+        offsets = np.frombuffer(a.buffers()[1], dtype=np.int64, count=len(a) + 1)
+        h.update(np.packbits(a.is_null().to_numpy(zero_copy_only=False)).tobytes())
+        h.update(offsets.tobytes())
+        if a.buffers()[2] is not None:
+            h.update(memoryview(a.buffers()[2])[:int(offsets[-1])])
     return h.hexdigest()
 
 

@@ -51,6 +51,7 @@ from pipelines.ingest.extract import (
     source_paths,
     split_source,
 )
+from pipelines.ingest.memory import release_memory
 from pipelines.ingest.notices import store_notices
 from pipelines.ingest.raw_store import (
     FILE_COLUMN,
@@ -358,6 +359,8 @@ def ingest_unit(con: duckdb.DuckDBPyConnection, unit: SourceUnit, settings: Sett
                 sheet=ext.sheet, content_hash=ext.content_hash)
         if fingerprint is not None and len(extracts) == len(unit.tables):
             _record_fingerprint(con, unit, fingerprint)
+    del extracts
+    release_memory()  # the next unit, and dbt after the last one, start from what is really in use
     outcome.seconds = time.perf_counter() - started
     return outcome
 

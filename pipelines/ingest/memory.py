@@ -1,0 +1,33 @@
+"""Give memory the process no longer uses back to the system between the big steps of ingestion.
+
+Arrow's allocator (mimalloc) and glibc keep freed memory for reuse: after a 教务 table of 6.5 M rows was read in
+chunks, ≈ 1 GB stayed resident that nothing used, and the gate and dbt that follow came on top of it (the peak of
+an L run is what `bench/bench_pipeline.py --size L` reports)."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import functools
+import gc
+
+
+def release_memory() -> None:
+    """Collect garbage, then let Arrow's pool and glibc return what they hold unused (where they can)."""
+    import pyarrow as pa
+
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim():
+    """glibc's malloc_trim, or None on a libc without it (musl, macOS)."""
+    name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):
+        return None
