@@ -5,8 +5,9 @@ import os
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
-from pipelines.config import Settings, load_settings
+from pipelines.config import Settings, duckdb_memory_limit, load_settings
 from pipelines.publish import WarehouseLayout, start_build
 from pipelines.runlock import acquire
 
@@ -34,3 +35,28 @@ class WarehouseResource(dg.ConfigurableResource):
     @property
     def audit_db(self) -> Path:
         return self.settings().home / "gate_results.duckdb"
+
+    def build_connection(self, run_id: str) -> duckdb.DuckDBPyConnection:
+        """A connection to the run's build file that the ingest steps of the run share (the in-process executor runs
+        them one after another). Opening the file reads its whole catalog, ≈ 30 ms, and a run on unchanged sources
+        opened it once per source unit. Whoever else opens the file — dbt's process, the publish step — calls
+        `close_build_connection()` first; so does an ingest step after it loaded data (closing checkpoints the batch
+        and gives DuckDB's memory back)."""
+        path = str(self.build_file(run_id))
+        if _SHARED.get("path") != path:
+            close_build_connection()
+            _SHARED.update(path=path, con=duckdb.connect(path, config={"memory_limit": duckdb_memory_limit()}))
+        return _SHARED["con"]
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        close_build_connection()  # the end of a run, whatever became of it
+
+
+_SHARED: dict = {}  # the one open build-file connection of this process: path, con
+
+
+def close_build_connection() -> None:
+    con = _SHARED.pop("con", None)
+    _SHARED.clear()
+    if con is not None:
+        con.close()

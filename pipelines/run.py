@@ -93,7 +93,7 @@ class _DbtBar:
             verdicts.append(f"{self.failed} 个未通过")
         if self.warned:  # a rule of severity warn (e.g. a 对账 reminder): reported, it does not stop publishing
             verdicts.append(f"{self.warned} 个警告")
-        return f"  dbt：{self.models} 个模型/种子表（含沿用上次结果的）、本次运行 {self.tests} 个测试" + (
+        return f"  dbt：本次构建 {self.models} 个模型/种子表、运行 {self.tests} 个测试" + (
             f"（{'，'.join(verdicts)}）" if verdicts else "")
 
 
@@ -105,6 +105,7 @@ class _ProgressHandler(logging.Handler):
         from pipelines.assets import dbt
 
         dbt.TEST_LISTENERS[:] = [self.dbt.test]  # dbt tests are counted in the step, not sent as Dagster events
+        self.carried_over_key = dbt.CARRIED_OVER_KEY
 
     def _say(self, text: str) -> None:
         if self.dbt.progress is not None:
@@ -148,7 +149,8 @@ class _ProgressHandler(logging.Handler):
         elif kind == "STEP_SKIPPED":
             self._say(f"– {label} 已跳过（上游未通过）")
         elif kind == "ASSET_MATERIALIZATION" and step == DBT_STEP:
-            self.dbt.model()
+            if self.carried_over_key not in event.event_specific_data.materialization.metadata:  # built now
+                self.dbt.model()
         elif kind == "ASSET_CHECK_EVALUATION":
             data = event.event_specific_data
             if not data.passed and data.check_name == "gate":

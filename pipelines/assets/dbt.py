@@ -40,7 +40,7 @@ from dagster_dbt import (
 from packaging import version
 
 from pipelines.config import REPO_ROOT, dbt_threads, duckdb_memory_limit
-from pipelines.resources import WarehouseResource
+from pipelines.resources import WarehouseResource, close_build_connection
 
 DBT_DIR = REPO_ROOT / "dbt_project"
 SEEDS_DIR = REPO_ROOT / "seeds"
@@ -146,6 +146,7 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
     @dbt_assets(manifest=ensure_manifest(), project=PROJECT, dagster_dbt_translator=TRANSLATOR,
                 pool="warehouse_writer")
     def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+        close_build_connection()  # the ingest steps' connection: dbt's own process opens the build file
         build = warehouse.build_file(context.run.run_id)
         current = project_hash()
         selection, seq = plan_build(build, current)
@@ -275,19 +276,24 @@ def _meta_text(metadata: dict, key: str) -> str:
 
 TEST_LISTENERS: list = []  # called per dbt test with pass / warn / fail / skipped (the progress bar of `zhengai run`)
 _NOTE = "沿用上次发布的结果（输入未变化，本次未重建）"
+CARRIED_OVER_KEY = "本次运行"  # `zhengai run` counts a dbt output with this metadata as carried over, not built
 
 
 def _carried_over_models(context: dg.AssetExecutionContext, rebuilt: set[dg.AssetKey]):
     """The models this run does not rebuild are in the build file as the last published run left them (their
-    inputs did not change). Reported as carried over — never as freshly built — so publishing goes on."""
+    inputs did not change). Those the publish step waits for (`PUBLISHED_MODELS`) are reported as carried over —
+    never as freshly built — so publishing goes on; the others are not reported (in the UI their last
+    materialization stays the run that built them)."""
     from graphlib import TopologicalSorter
 
+    from pipelines.publish import published_model_keys
+
     deps = context.assets_def.asset_deps
-    keys = set(context.selected_asset_keys) - rebuilt
+    keys = (set(context.selected_asset_keys) - rebuilt) & set(published_model_keys([context.assets_def]))
     order = TopologicalSorter({k: {d for d in deps.get(k, ()) if d in keys} for k in keys}).static_order()
     for key in order:  # Dagster wants a multi-asset's outputs in dependency order
         yield dg.Output(None, output_name=context.assets_def.get_output_name_for_asset_key(key),
-                        metadata={"本次运行": _NOTE})
+                        metadata={CARRIED_OVER_KEY: _NOTE})
 
 
 def _asset_key(unique_id: str) -> dg.AssetKey:

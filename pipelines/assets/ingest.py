@@ -10,13 +10,12 @@ the serving warehouse stays as it was; the other units still load, so the run sh
 import os
 
 import dagster as dg
-import duckdb
 
-from pipelines.config import duckdb_memory_limit
 from pipelines.ingest.errors import SYSTEM_ZH
 from pipelines.ingest.extract import SourceUnavailable
+from pipelines.ingest.raw_store import UNCHANGED
 from pipelines.ingest.units import SourceUnit, UnitOutcome, ingest_unit, source_units
-from pipelines.resources import WarehouseResource
+from pipelines.resources import WarehouseResource, close_build_connection
 
 RETRIES = 3  # a source that cannot be reached (database down, share not mounted) is retried
 RETRY_WAIT = float(os.environ.get("ZHENGAI_RETRY_WAIT", "10"))  # seconds between attempts
@@ -46,17 +45,25 @@ def _unit_asset(unit: SourceUnit) -> dg.AssetsDefinition:
                     description=f"采集并检查 {unit.label_zh}", pool="warehouse_writer")
     def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         settings = warehouse.settings()
-        build = warehouse.build_file(context.run.run_id)
+        outcome = None
         try:
-            with duckdb.connect(str(build), config={"memory_limit": duckdb_memory_limit()}) as con:
-                outcome = ingest_unit(con, unit, settings, context.run.run_id, warehouse.audit_db)
+            outcome = ingest_unit(warehouse.build_connection(context.run.run_id), unit, settings, context.run.run_id,
+                                  warehouse.audit_db)
         except SourceUnavailable as exc:
             if context.retry_number >= RETRIES:  # still unreachable: fail with the reason, not "retries exceeded"
                 raise dg.Failure(description=f"{unit.label_zh}：{exc}（已重试 {RETRIES} 次）") from exc
             raise dg.RetryRequested(max_retries=RETRIES, seconds_to_wait=RETRY_WAIT) from exc
+        finally:  # kept open only while units are skipped unchanged (nothing written, nothing held in memory)
+            if not _all_unchanged(outcome):
+                close_build_connection()
         yield from _events(context, outcome)
 
     return _ingest
+
+
+def _all_unchanged(outcome: UnitOutcome | None) -> bool:
+    return outcome is not None and bool(outcome.tables) and all(
+        t.batch is not None and t.batch.status == UNCHANGED for t in outcome.tables.values())
 
 
 def _events(context: dg.AssetExecutionContext, outcome: UnitOutcome):

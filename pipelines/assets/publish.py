@@ -11,34 +11,12 @@ import duckdb
 from pipelines.assets.dbt import DBT_ASSETS
 from pipelines.assets.ingest import RAW_KEYS
 from pipelines.ingest.extract import OPTIONAL_SYSTEMS
-from pipelines.publish import publish
-from pipelines.resources import WarehouseResource
+from pipelines.publish import PUBLISHED_MODELS, publish, published_model_keys
+from pipelines.resources import WarehouseResource, close_build_connection
 from pipelines.runlock import release
 
 AUDIT_TABLES = ["expectation_results", "validation_runs"]
 FRESHNESS_TABLE = "audit.source_freshness"  # written here, just before publishing (pipelines/freshness.py)
-# Every dbt relation a reader relies on — the Superset datasets (superset_exports), the reports (pipelines/reports)
-# and the digest (pipelines/notify): a build without one of them is not published. tests/test_publish.py checks
-# this list against the SQL those readers run.
-PUBLISHED_MODELS = [
-    # indicators, warnings, the improvement spiral
-    "indicators.fct_indicator_values",
-    "warnings.fct_warnings", "warnings.fct_student_warnings", "warnings.fct_warning_cases",
-    "warnings.agg_warning_shares",
-    "spiral.fct_target_achievement", "spiral.fct_target_achievement_items",
-    "spiral.fct_improvement_cases", "spiral.fct_digest_items", "spiral.fct_dept_response_rates",
-    # what the dashboards read pre-joined
-    "serve.srv_indicator_judgements", "serve.srv_course_outcomes", "serve.srv_warning_cases", "serve.srv_tiers",
-    "serve.srv_target_items",
-    # cross-source reconciliation
-    "audit.fct_reconciliation",
-    # marts and reference tables read directly
-    "marts.dim_college", "marts.dim_major", "marts.dim_course", "marts.dim_teacher", "marts.dim_staff",
-    "marts.fct_enrolment", "marts.fct_admission", "marts.fct_employment", "marts.fct_teaching_task",
-    "marts.fct_training", "marts.fct_research", "marts.fct_finance", "marts.fct_school_conditions",
-    "ref.indicator_catalogue", "ref.warning_tiers", "ref.org_departments", "ref.org_contacts", "ref.school_profile",
-    "ref.national_baselines",
-]
 
 
 def copy_audit(build: str, audit_db: str) -> None:
@@ -71,10 +49,11 @@ def required_tables(with_audit: bool) -> list[str]:
     return required + (PUBLISHED_MODELS if DBT_ASSETS else [])
 
 
-@dg.asset(key=["serving", "warehouse"], deps=[*RAW_KEYS, *DBT_ASSETS], group_name="publish",
+@dg.asset(key=["serving", "warehouse"], deps=[*RAW_KEYS, *published_model_keys(DBT_ASSETS)], group_name="publish",
           description="发布：把本次构建的仓库原子替换为对外服务的 serving.duckdb（保留最近若干版本，可回滚）",
           pool="warehouse_writer", kinds={"duckdb"})
 def serving_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    close_build_connection()  # publishing checkpoints and moves the build file
     layout, settings = warehouse.layout(), warehouse.settings()
     build = warehouse.build_file(context.run.run_id)
     if warehouse.audit_db.exists():

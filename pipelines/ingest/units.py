@@ -359,8 +359,9 @@ def ingest_unit(con: duckdb.DuckDBPyConnection, unit: SourceUnit, settings: Sett
                 sheet=ext.sheet, content_hash=ext.content_hash)
         if fingerprint is not None and len(extracts) == len(unit.tables):
             _record_fingerprint(con, unit, fingerprint)
-    del extracts
-    release_memory()  # the next unit, and dbt after the last one, start from what is really in use
+    if extracts:  # the next unit, and dbt after the last one, start from what is really in use
+        del extracts
+        release_memory()
     outcome.seconds = time.perf_counter() - started
     return outcome
 

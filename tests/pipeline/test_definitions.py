@@ -71,9 +71,9 @@ def test_progress_line_tells_warned_tests_from_failed_ones():
         tally = TestTally()
         for i, status in enumerate(["pass", "pass", "warn"]):
             tally.add(f"test.zhengai.t{i}.{i}", status)
-        assert bar.stop() == "  dbt：0 个模型/种子表（含沿用上次结果的）、本次运行 3 个测试（1 个警告）"
+        assert bar.stop() == "  dbt：本次构建 0 个模型/种子表、运行 3 个测试（1 个警告）"
         tally.add("test.zhengai.broken.9", "fail")
-        assert bar.stop().endswith("本次运行 4 个测试（1 个未通过，1 个警告）")
+        assert bar.stop().endswith("运行 4 个测试（1 个未通过，1 个警告）")
     finally:
         TEST_LISTENERS.clear()
 
