@@ -86,17 +86,31 @@ def plan_build(build: Path, current_hash: str) -> tuple[list[str] | None, int]:
     with duckdb.connect(str(build)) as con:
         con.execute(f"CREATE TABLE IF NOT EXISTS {BUILDS} (built_at TIMESTAMP, batch_seq BIGINT, "
                     "project_hash VARCHAR, selection VARCHAR)")
-        seq = con.execute("SELECT coalesce(max(seq), 0) FROM raw._batches").fetchone()[0]
-        last = con.execute(f"SELECT batch_seq, project_hash FROM {BUILDS} ORDER BY built_at DESC, batch_seq DESC "
-                           "LIMIT 1").fetchone()
-        if last is None or last[1] != current_hash:
-            return None, seq
-        changed = con.execute("SELECT DISTINCT raw_table FROM raw._batches WHERE status = 'loaded' AND seq > ? "
-                              "ORDER BY 1", [last[0]]).fetchall()
+        return _plan(con, current_hash)
+
+
+def _plan(con: duckdb.DuckDBPyConnection, current_hash: str) -> tuple[list[str] | None, int]:
+    seq = con.execute("SELECT coalesce(max(seq), 0) FROM raw._batches").fetchone()[0]
+    last = con.execute(f"SELECT batch_seq, project_hash FROM {BUILDS} ORDER BY built_at DESC, batch_seq DESC "
+                       "LIMIT 1").fetchone()
+    if last is None or last[1] != current_hash:
+        return None, seq
+    changed = con.execute("SELECT DISTINCT raw_table FROM raw._batches WHERE status = 'loaded' AND seq > ? "
+                          "ORDER BY 1", [last[0]]).fetchall()
     if not changed:
         return [], seq
-    selection = [f"source:raw.{t.removeprefix('raw.')}+" for (t,) in changed]
-    return selection, seq
+    return [f"source:raw.{t.removeprefix('raw.')}+" for (t,) in changed], seq
+
+
+def models_are_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when the warehouse's last recorded dbt build saw its latest raw batch, with the dbt project and seeds as
+    they are now: dbt has nothing to build (and the models may be published with the raw data beside them)."""
+    if not HAS_DBT:
+        return True
+    try:
+        return _plan(con, project_hash())[0] == []
+    except duckdb.CatalogException:  # no build recorded, or no raw layer
+        return False
 
 
 def record_build(build: Path, seq: int, current_hash: str, selection: list[str] | None) -> None:

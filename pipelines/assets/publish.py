@@ -8,7 +8,7 @@ a run that stops anywhere before leaves `serving.duckdb` exactly as it was.
 import dagster as dg
 import duckdb
 
-from pipelines.assets.dbt import DBT_ASSETS
+from pipelines.assets.dbt import DBT_ASSETS, models_are_current
 from pipelines.assets.ingest import RAW_KEYS
 from pipelines.ingest.extract import OPTIONAL_SYSTEMS
 from pipelines.publish import PUBLISHED_MODELS, publish, published_model_keys
@@ -56,6 +56,10 @@ def serving_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     close_build_connection()  # publishing checkpoints and moves the build file
     layout, settings = warehouse.layout(), warehouse.settings()
     build = warehouse.build_file(context.run.run_id)
+    with duckdb.connect(str(build)) as con:
+        if not models_are_current(con):  # e.g. a source changed after `zhengai run` left dbt out of the run
+            raise dg.Failure(description="数据源有 dbt 尚未计算的新批次（或 dbt 项目已改动），模型未随之更新：本次不发布，"
+                                         "请再运行一次")
     if warehouse.audit_db.exists():
         copy_audit(str(build), str(warehouse.audit_db))
     write_freshness(build, warehouse.audit_db)

@@ -423,6 +423,20 @@ def unit_fingerprint(con: duckdb.DuckDBPyConnection, unit: SourceUnit, settings:
 def _skip_unchanged(con: duckdb.DuckDBPyConnection, unit: SourceUnit, fingerprint: str,
                     outcome: UnitOutcome) -> bool:
     """True (and `outcome` filled with the latest batches) when the unit's last load had this fingerprint."""
+    batches = _batches_if_unchanged(con, unit, fingerprint)
+    if batches is None:
+        return False
+    for t in unit.tables:
+        b = batches[t.key]
+        outcome.tables[t.key] = TableOutcome(t, rows=b[7], batch=BatchResult(
+            UNCHANGED, b[0], b[1], b[2], b[3], b[4], b[5], b[6], 0, b[8],
+            message=f"来源未变化（与批次 {b[0]} 相同），本次未重新读取与检查"))
+    return True
+
+
+def _batches_if_unchanged(con: duckdb.DuckDBPyConnection, unit: SourceUnit, fingerprint: str) -> dict | None:
+    """The latest batches (`system.table` → row of raw._latest_batches) when the unit's last load had this
+    fingerprint; None when it did not, or a table of the unit has no batch."""
     try:
         last = con.execute(f"SELECT fingerprint FROM {FINGERPRINTS} WHERE unit = ? ORDER BY recorded_at DESC "
                            "LIMIT 1", [unit.name]).fetchone()
@@ -430,14 +444,21 @@ def _skip_unchanged(con: duckdb.DuckDBPyConnection, unit: SourceUnit, fingerprin
             "SELECT batch_id, source_system, source_table, raw_table, source_file, sheet, file_sha256, "
             "row_count, loaded_at FROM raw._latest_batches").fetchall()}
     except duckdb.CatalogException:
-        return False
+        return None
     if last is None or last[0] != fingerprint or any(t.key not in batches for t in unit.tables):
-        return False
-    for t in unit.tables:
-        b = batches[t.key]
-        outcome.tables[t.key] = TableOutcome(t, rows=b[7], batch=BatchResult(
-            UNCHANGED, b[0], b[1], b[2], b[3], b[4], b[5], b[6], 0, b[8],
-            message=f"来源未变化（与批次 {b[0]} 相同），本次未重新读取与检查"))
+        return None
+    return batches
+
+
+def nothing_to_load(con: duckdb.DuckDBPyConnection, settings: Settings) -> bool:
+    """True when no source unit would load anything: each one is unchanged since its last load (as `ingest_unit`
+    judges it), or is an optional source with nothing delivered. `con`: the served warehouse, read-only."""
+    for unit in source_units():
+        if unit.system in OPTIONAL_SYSTEMS and not any(source_paths(t, settings) for t in unit.tables):
+            continue  # e.g. no department has returned its workbook: ingest_unit reads and loads nothing
+        fingerprint = unit_fingerprint(con, unit, settings)
+        if fingerprint is None or _batches_if_unchanged(con, unit, fingerprint) is None:
+            return False
     return True
 
 

@@ -106,40 +106,77 @@ def test_clean_run_publishes_every_source_with_progress_and_audit(published):
         assert students == sum(1 for line in fh if line.strip()) - 1  # every CSV record, header excluded
 
 
-def test_second_run_of_unchanged_sources_adds_no_batch_and_publishes_same_tables(published, tmp_path, env):
+def _dbt_reports(run_id: str) -> list:
+    """The materializations the dbt step reported in run `run_id`."""
+    import dagster as dg
+
+    with dg.DagsterInstance.get() as instance:
+        return [e.dagster_event for e in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+                if e.dagster_event.step_key == "dbt_models"]
+
+
+def test_second_run_of_unchanged_sources_adds_no_batch_and_publishes_same_tables(published, tmp_path, env,
+                                                                                monkeypatch):
+    import pipelines.run
+    from pipelines.assets.dbt import DBT_ASSETS
+    from pipelines.publish import PUBLISHED_MODELS, published_model_keys
+
     home, _, _ = published
     copy = tmp_path / "warehouse"
     shutil.copytree(home, copy, symlinks=True)
     env(copy)
     layout = WarehouseLayout(copy)
     before = _table_counts(layout.serving)
+    # `zhengai run` sees that nothing changed and leaves dbt out of the run
     summary, progress = _run()
     assert summary.success, summary.failures
-    with duckdb.connect(str(layout.serving), read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM raw._batches").fetchone()[0] == 34  # no new batch
-    assert _table_counts(layout.serving) == before
-    assert len(layout.versions()) == 2
-    # dbt did not run; it reports as carried over just the models the publish step waits for, none as built
-    import dagster as dg
-
-    from pipelines.assets.dbt import DBT_ASSETS
-    from pipelines.publish import PUBLISHED_MODELS, published_model_keys
-
-    with dg.DagsterInstance.get() as instance:
-        reported = [e.dagster_event for e in instance.all_logs(summary.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
-                    if e.dagster_event.step_key == "dbt_models"]
+    assert pipelines.run.NOTHING_CHANGED_ZH in progress and "▶ dbt" not in progress
+    assert _dbt_reports(summary.run_id) == []
+    # a run of the whole job (a schedule's) gets to the dbt step: dbt does not run, and the step reports as carried
+    # over just the models the publish step waits for, none as built
+    monkeypatch.setattr(pipelines.run, "without_dbt_when_nothing_changed", lambda job, settings: None)
+    summary, progress = _run()
+    assert summary.success, summary.failures
+    reported = _dbt_reports(summary.run_id)
     assert sorted(e.asset_key.to_user_string() for e in reported) == sorted(m.replace(".", "/") for m in PUBLISHED_MODELS)
     assert len(published_model_keys(DBT_ASSETS)) == len(PUBLISHED_MODELS)
     assert all("沿用上次发布的结果" in str(e.event_specific_data.materialization.metadata) for e in reported)
     assert "本次构建" not in progress.split("dbt 计算")[1].split("\n✔")[0]  # no bar line: nothing was built
+    with duckdb.connect(str(layout.serving), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM raw._batches").fetchone()[0] == 34  # no new batch
+    assert _table_counts(layout.serving) == before
+    assert len(layout.versions()) == 3
     # and the same judgements to the last bit: a value on a warning line must not flip between runs
-    first, second = (str(v.path) for v in layout.versions())
+    first, *_, last = (str(v.path) for v in layout.versions())
     with duckdb.connect() as con:
         con.execute(f"ATTACH '{first}' AS a (READ_ONLY)")
-        con.execute(f"ATTACH '{second}' AS b (READ_ONLY)")
+        con.execute(f"ATTACH '{last}' AS b (READ_ONLY)")
         for t in ("indicators.fct_indicator_values", "warnings.fct_warnings", "warnings.fct_student_warnings"):
             diff = con.execute(f"SELECT count(*) FROM (SELECT * FROM a.{t} EXCEPT ALL SELECT * FROM b.{t})").fetchone()
             assert diff == (0,), t
+
+
+def test_raw_data_newer_than_the_models_is_not_published(published, tmp_path, env, monkeypatch):
+    """A source that changes after `zhengai run` decided to leave dbt out (nothing had changed then) is loaded by
+    its unit; the publish step then refuses: the served models would not match the served raw data."""
+    import pipelines.run
+    from pipelines.assets.dbt import DBT_ASSETS
+    from pipelines.simulator.changes import append_discipline_rows
+
+    home, _, _ = published
+    copy = tmp_path / "warehouse"
+    shutil.copytree(home, copy, symlinks=True)
+    env(copy)
+    dbt_keys = {k for a in DBT_ASSETS for k in a.keys}
+    monkeypatch.setattr(pipelines.run, "without_dbt_when_nothing_changed", lambda job, settings: [
+        k for k in job.asset_layer.executable_asset_keys if k not in dbt_keys])
+    append_discipline_rows(copy / "sources")
+    summary, _ = _run()
+    assert not summary.success
+    assert any("发布" in f and "dbt 尚未计算的新批次" in f for f in summary.failures), summary.failures
+    with duckdb.connect(str(WarehouseLayout(copy).serving), read_only=True) as con:  # the served data is as before
+        assert con.execute("SELECT count(*) FROM raw._batches").fetchone()[0] == 34
+        assert con.execute("SELECT count(*) FROM raw.xuegong__discipline WHERE case_id LIKE 'CF____9%'").fetchone() == (0,)
 
 
 def _model_tables(db: Path) -> list[str]:
