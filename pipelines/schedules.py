@@ -29,13 +29,28 @@ daily_refresh = dg.define_asset_job("daily_refresh", selection=PIPELINE, descrip
 semester_job = dg.define_asset_job("semester_job", selection=PIPELINE, description="学期诊改：课程与学生层面（学期末）")
 annual_job = dg.define_asset_job("annual_job", selection=ALL, description="学年诊改：学校、专业、教师层面与年度报告")
 
+def _schedule(job, cron: str, description: str) -> dg.ScheduleDefinition:
+    """A schedule of `job` that, like `zhengai run`, leaves the dbt models out of the run when no source would load
+    anything and dbt has nothing to build (`pipelines.run.without_dbt_when_nothing_changed`)."""
+
+    @dg.schedule(name=f"{job.name}_schedule", job=job, cron_schedule=cron, execution_timezone="Asia/Shanghai",
+                 description=description)
+    def _tick(context: dg.ScheduleEvaluationContext):
+        from pipelines.definitions import defs
+        from pipelines.run import NOTHING_CHANGED_ZH, without_dbt_when_nothing_changed
+
+        selection = without_dbt_when_nothing_changed(defs.resolve_job_def(job.name), load_settings())
+        if selection is None:
+            return dg.RunRequest()
+        return dg.RunRequest(asset_selection=selection, tags={"zhengai/dbt": NOTHING_CHANGED_ZH})
+
+    return _tick
+
+
 SCHEDULES = [
-    dg.ScheduleDefinition(job=daily_refresh, cron_schedule="0 6 * * *", execution_timezone="Asia/Shanghai",
-                          description="每天 06:00"),
-    dg.ScheduleDefinition(job=semester_job, cron_schedule="30 6 1 3,9 *", execution_timezone="Asia/Shanghai",
-                          description="每年 3 月 1 日与 9 月 1 日 06:30（学期结束后）"),
-    dg.ScheduleDefinition(job=annual_job, cron_schedule="0 7 15 9 *", execution_timezone="Asia/Shanghai",
-                          description="每年 9 月 15 日 07:00（学年结束后）"),
+    _schedule(daily_refresh, "0 6 * * *", "每天 06:00"),
+    _schedule(semester_job, "30 6 1 3,9 *", "每年 3 月 1 日与 9 月 1 日 06:30（学期结束后）"),
+    _schedule(annual_job, "0 7 15 9 *", "每年 9 月 15 日 07:00（学年结束后）"),
 ]
 
 

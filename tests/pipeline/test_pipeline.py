@@ -351,3 +351,27 @@ def test_unreachable_database_is_retried_then_fails_with_a_clear_message(publish
     assert not summary.success
     assert "↻ 采集 教务/专业（数据库表 major） 数据源暂时不可用，稍后重试" in progress
     assert any("无法连接教务数据库" in f for f in summary.failures), summary.failures
+
+
+def test_a_schedule_leaves_dbt_out_only_when_nothing_changed(published, tmp_path, env):
+    """The daily schedule decides as `zhengai run` does: the job without the dbt models when nothing changed, the
+    whole job once a source changed."""
+    import dagster as dg
+
+    from pipelines.assets.dbt import DBT_ASSETS
+    from pipelines.schedules import SCHEDULES
+    from pipelines.simulator.changes import append_discipline_rows
+
+    home, _, _ = published
+    copy = tmp_path / "warehouse"
+    shutil.copytree(home, copy, symlinks=True)
+    env(copy)
+    daily = next(s for s in SCHEDULES if s.name == "daily_refresh_schedule")
+    dbt_keys = {k for a in DBT_ASSETS for k in a.keys}
+    [request] = daily.evaluate_tick(dg.build_schedule_context()).run_requests
+    selected = set(request.asset_selection)
+    assert selected and not selected & dbt_keys
+    assert {dg.AssetKey(["serving", "warehouse"]), dg.AssetKey(["raw", "xuegong__discipline"])} <= selected
+    append_discipline_rows(copy / "sources")
+    [request] = daily.evaluate_tick(dg.build_schedule_context()).run_requests
+    assert request.asset_selection is None  # the whole job: the changed source and what it feeds are rebuilt
