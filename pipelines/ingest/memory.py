@@ -12,6 +12,17 @@ import functools
 import gc
 
 
+def settle_long_lived() -> None:
+    """Collect once, then freeze what is alive: the imported modules, Dagster's and the gate's set-up.
+
+    Call it between units, when no unit's data is held. A full collection walks every tracked object — ≈ 490,000
+    after importing Dagster, dbt, pandas and Great Expectations, ≈ 0.35 s — and `release_memory` runs one after
+    every unit that read something (34 a full run: ≈ 12 s). Frozen objects are skipped by later collections (they
+    are still freed when nothing refers to them), so each of those costs milliseconds."""
+    gc.collect()
+    gc.freeze()
+
+
 def release_memory() -> None:
     """Collect garbage, then let Arrow's pool and glibc return what they hold unused (where they can)."""
     import pyarrow as pa

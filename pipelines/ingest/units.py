@@ -35,6 +35,7 @@ from pipelines.gate.runner import (
     Failure,
     GateResult,
     load_suite_json,
+    prepare_gate,
     split_by_file,
     typed_batch,
     validate_table,
@@ -51,7 +52,7 @@ from pipelines.ingest.extract import (
     source_paths,
     split_source,
 )
-from pipelines.ingest.memory import release_memory
+from pipelines.ingest.memory import release_memory, settle_long_lived
 from pipelines.ingest.notices import store_notices
 from pipelines.ingest.raw_store import (
     FILE_COLUMN,
@@ -325,6 +326,8 @@ def ingest_unit(con: duckdb.DuckDBPyConnection, unit: SourceUnit, settings: Sett
     if fingerprint is not None and _skip_unchanged(con, unit, fingerprint, outcome):
         outcome.seconds = time.perf_counter() - started
         return outcome
+    prepare_gate()  # GX's import and context before any data is held, so they are frozen with the rest
+    settle_long_lived()
     extracts: dict[str, Extract] = {}
     for t in unit.tables:
         to = outcome.tables[t.key] = TableOutcome(t)
