@@ -14,6 +14,7 @@ from pipelines.assets.ingest import INGEST_ASSETS
 from pipelines.assets.notify import notify_digests
 from pipelines.assets.publish import serving_warehouse
 from pipelines.assets.reports import annual_report
+from pipelines.ingest.memory import freeze_imports
 from pipelines.resources import WarehouseResource
 from pipelines.run import progress_logger_def
 from pipelines.schedules import (
@@ -34,3 +35,5 @@ defs = dg.Definitions(
     executor=dg.in_process_executor,
     loggers={"console": dg.colored_console_logger, "progress": progress_logger_def()},
 )
+
+freeze_imports()  # the imports and definitions live as long as the process: keep them out of every collection

@@ -74,11 +74,6 @@ log = logging.getLogger(__name__)
 # ---------------------------------------------------------------------------------------------------------
 # GX context (one per process)
 # ---------------------------------------------------------------------------------------------------------
-def prepare_gate() -> None:
-    """Import GX and set up its context now (≈ 2.5 s once per process) rather than inside the first validation."""
-    _batch_definition()
-
-
 @lru_cache(maxsize=1)
 def _batch_definition():
     """The cached ephemeral context's whole-DataFrame batch definition (no files, no analytics, no bars)."""

@@ -35,7 +35,6 @@ from pipelines.gate.runner import (
     Failure,
     GateResult,
     load_suite_json,
-    prepare_gate,
     split_by_file,
     typed_batch,
     validate_table,
@@ -326,8 +325,7 @@ def ingest_unit(con: duckdb.DuckDBPyConnection, unit: SourceUnit, settings: Sett
     if fingerprint is not None and _skip_unchanged(con, unit, fingerprint, outcome):
         outcome.seconds = time.perf_counter() - started
         return outcome
-    prepare_gate()  # GX's import and context before any data is held, so they are frozen with the rest
-    settle_long_lived()
+    settle_long_lived()  # no unit's data is held here: what lives now lives on (GX, once the first unit imported it)
     extracts: dict[str, Extract] = {}
     for t in unit.tables:
         to = outcome.tables[t.key] = TableOutcome(t)
