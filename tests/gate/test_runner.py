@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from pipelines.gate.runner import validate_table
 
@@ -182,3 +183,42 @@ def test_reference_membership_is_judged_as_gx_judges_it():
     assert mine.unexpected_percent == r.result["unexpected_percent"]
     assert [f.source_row for f in mine.failures] == [int(i) + 2 for i in r.result["unexpected_index_list"]]
     assert [f.value for f in mine.failures] == ["b2", "A1 ", "Z9", "Z9"]
+
+
+@pytest.mark.parametrize("rows", [5, 0])
+def test_presence_and_emptiness_are_judged_as_gx_judges_them(rows):
+    """Column presence and not-null are checked by the runner itself (GX's fixed cost per expectation): the same
+    verdict, counts, percentage and failing rows as GX's own expectations, for every kind of empty a typed batch
+    holds (pandas NA, None, NaN, NaT) and for an empty batch."""
+    import great_expectations as gx
+    import numpy as np
+
+    from pipelines.gate.runner import ExpectationOutcome, _batch_definition, _fill_not_null
+
+    frame = pd.DataFrame({
+        "code": pd.Series(["A", None, "", pd.NA, "B"], dtype="string"),
+        "num": [1.0, np.nan, 2.0, None, 3.0],
+        "obj": pd.Series(["x", None, np.nan, "", pd.NaT], dtype=object),
+        "day": pd.to_datetime(["2020-01-01", None, "2020-01-02", None, None]),
+        "_source_row": range(2, 7)}).head(rows)
+    columns = ["code", "num", "obj", "day"]
+    suite = gx.ExpectationSuite(name="parity", expectations=[
+        *(gx.expectations.ExpectColumnValuesToNotBeNull(column=c) for c in columns),
+        gx.expectations.ExpectColumnToExist(column="code"), gx.expectations.ExpectColumnToExist(column="absent")])
+    results = _batch_definition().get_batch(batch_parameters={"dataframe": frame}).validate(
+        suite, result_format={"result_format": "COMPLETE", "return_unexpected_index_query": False}).results
+    theirs = {(r.expectation_config.type, r.expectation_config.kwargs["column"]): r for r in results}
+    for c in columns:
+        r = theirs["expect_column_values_to_not_be_null", c]
+        mine = ExpectationOutcome(index=0, expectation_type="expect_column_values_to_not_be_null", columns=(c,),
+                                  columns_zh=(c,), severity="blocking", success=None, rule_zh="")
+        _fill_not_null(mine, frame[c], frame, frame["_source_row"].to_numpy(), set())
+        assert (mine.success, mine.element_count, mine.unexpected_count, mine.unexpected_percent) == (
+            r.success, r.result["element_count"], r.result["unexpected_count"], r.result["unexpected_percent"]), c
+        assert mine.positions == r.result["unexpected_index_list"], c
+        assert [f.source_row for f in mine.failures] == [p + 2 for p in r.result["unexpected_index_list"]], c
+    exists = [theirs["expect_column_to_exist", c].success for c in ("code", "absent")]
+    assert exists == [True, False] == [c in frame.columns for c in ("code", "absent")]
+    if rows:
+        assert [theirs["expect_column_values_to_not_be_null", c].result["unexpected_count"] for c in columns] == [
+            2, 2, 3, 3]
