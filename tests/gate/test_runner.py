@@ -193,7 +193,12 @@ def test_presence_and_emptiness_are_judged_as_gx_judges_them(rows):
     import great_expectations as gx
     import numpy as np
 
-    from pipelines.gate.runner import ExpectationOutcome, _batch_definition, _fill_not_null
+    from pipelines.gate.runner import (
+        ExpectationOutcome,
+        _batch_definition,
+        _fill_column_exists,
+        _fill_not_null,
+    )
 
     frame = pd.DataFrame({
         "code": pd.Series(["A", None, "", pd.NA, "B"], dtype="string"),
@@ -217,8 +222,13 @@ def test_presence_and_emptiness_are_judged_as_gx_judges_them(rows):
             r.success, r.result["element_count"], r.result["unexpected_count"], r.result["unexpected_percent"]), c
         assert mine.positions == r.result["unexpected_index_list"], c
         assert [f.source_row for f in mine.failures] == [p + 2 for p in r.result["unexpected_index_list"]], c
-    exists = [theirs["expect_column_to_exist", c].success for c in ("code", "absent")]
-    assert exists == [True, False] == [c in frame.columns for c in ("code", "absent")]
+    for c, present in (("code", True), ("absent", False)):
+        mine = ExpectationOutcome(index=0, expectation_type="expect_column_to_exist", columns=(c,), columns_zh=(c,),
+                                  severity="blocking", success=None, rule_zh="")
+        _fill_column_exists(mine, frame)
+        assert (mine.success, mine.element_count, mine.positions) == (present, None, None)
+        assert theirs["expect_column_to_exist", c].success is present
+        assert theirs["expect_column_to_exist", c].result == {}  # GX gives no counts either
     if rows:
         assert [theirs["expect_column_values_to_not_be_null", c].result["unexpected_count"] for c in columns] == [
             2, 2, 3, 3]
