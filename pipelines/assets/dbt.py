@@ -59,18 +59,35 @@ def _project_files() -> list[Path]:
 
 
 def ensure_manifest() -> Path:
-    """`dbt parse` when the manifest is missing or older than the project files (a fresh checkout)."""
-    manifest = PROJECT.manifest_path
-    newest = max((p.stat().st_mtime for p in _project_files()), default=0)
-    if not manifest.exists() or manifest.stat().st_mtime < newest:
-        from dbt.cli.main import dbtRunner
+    """`dbt parse` when the manifest is missing or older than the project files (a fresh checkout).
 
-        os.environ.setdefault("ZHENGAI_WORK_DB", str(REPO_ROOT / "warehouse" / "parse-only.duckdb"))
-        res = dbtRunner().invoke(["parse", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
-                                  "--quiet"])
-        if not res.success:
-            raise RuntimeError(f"dbt parse failed: {res.exception}")
+    Several processes import the definitions at once (the test workers, the Dagster UI beside a run): one parses
+    under a lock, in a folder of its own, and moves the finished manifest into place, so no reader ever sees
+    half a file (CI once read a manifest another worker was still writing)."""
+    import fcntl
+
+    manifest = PROJECT.manifest_path
+    if not _stale(manifest):
+        return manifest
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    with (manifest.parent / ".parse.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _stale(manifest):  # not already parsed by the process that held the lock before us
+            from dbt.cli.main import dbtRunner
+
+            os.environ.setdefault("ZHENGAI_WORK_DB", str(REPO_ROOT / "warehouse" / "parse-only.duckdb"))
+            parsed = manifest.parent / "parse"
+            res = dbtRunner().invoke(["parse", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
+                                      "--target-path", str(parsed), "--quiet"])
+            if not res.success:
+                raise RuntimeError(f"dbt parse failed: {res.exception}")
+            os.replace(parsed / "manifest.json", manifest)
     return manifest
+
+
+def _stale(manifest: Path) -> bool:
+    newest = max((p.stat().st_mtime for p in _project_files()), default=0)
+    return not manifest.exists() or manifest.stat().st_mtime < newest
 
 
 def project_hash() -> str:

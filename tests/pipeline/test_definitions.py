@@ -102,3 +102,23 @@ def test_a_failed_dbt_build_names_the_models_and_the_memory_setting(tmp_path, mo
     monkeypatch.setenv("ZHENGAI_DBT_THREADS", "4")
     assert failed_nodes_zh(tmp_path / "run_results.json").endswith("，或设 ZHENGAI_DBT_THREADS=1（当前 4）")
     assert failed_nodes_zh(tmp_path / "missing.json") == ""
+
+
+def test_processes_loading_the_definitions_at_once_each_read_a_whole_manifest():
+    """CI once failed with two test workers: one read the dbt manifest while the other was still writing it."""
+    import subprocess
+    import sys
+
+    from pipelines.assets.dbt import PROJECT
+
+    manifest = PROJECT.manifest_path
+    os.utime(manifest, (0, 0))  # older than every project file: each process below finds it stale
+    code = ("import json; from pipelines.assets.dbt import ensure_manifest; "
+            "print(len(json.loads(ensure_manifest().read_text(encoding='utf-8'))['nodes']))")
+    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(3)]
+    outs = [p.communicate(timeout=600) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], [err[-2000:] for _, err in outs]
+    counts = {int(out.strip()) for out, _ in outs}
+    assert len(counts) == 1 and counts.pop() > 300  # the same whole manifest for each: ~400 models and tests
+    assert manifest.stat().st_mtime > 0
