@@ -7,6 +7,7 @@ line per step, in Chinese; a failed quality gate prints its report.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -23,12 +24,27 @@ from pipelines.publish import WarehouseLayout
 DAGSTER_DIR = "dagster"
 
 
+INSTANCE_MARK = "# written by zhengai"
+OLD_INSTANCE_CONFIGS = ("telemetry:\n  enabled: false\n",)  # what earlier versions wrote
+
+
+def instance_config(home: Path) -> str:
+    """Dagster's SQLite storage in `home` with the event log that keeps its connections open
+    (pipelines/dagster_storage.py); no telemetry from a college's network."""
+    return (f"{INSTANCE_MARK}; a college's own dagster.yaml (without this line) is left as it is\n"
+            "telemetry:\n  enabled: false\n"
+            "event_log_storage:\n  module: pipelines.dagster_storage\n  class: PooledSqliteEventLogStorage\n"
+            f"  config:\n    base_dir: {json.dumps(str(home.resolve() / 'history' / 'runs'))}\n")
+
+
 def use_instance_home(settings: Settings) -> Path:
     home = settings.home / DAGSTER_DIR
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():  # default sqlite storage in this folder; no telemetry from a college's network
-        config.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    wanted = instance_config(home)
+    current = config.read_text(encoding="utf-8") if config.exists() else None
+    if current != wanted and (current is None or current in OLD_INSTANCE_CONFIGS or current.startswith(INSTANCE_MARK)):
+        config.write_text(wanted, encoding="utf-8")
     os.environ.setdefault("DAGSTER_HOME", str(home))
     return Path(os.environ["DAGSTER_HOME"])
 
