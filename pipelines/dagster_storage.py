@@ -2,8 +2,8 @@
 
 Dagster's `SqliteEventLogStorage` creates a SQLAlchemy engine, connects, commits and disposes it for every write:
 about seven times per event (the run's database, then the index database for asset and check events). A
-`zhengai run` stores 280–600 events, and that set-up cost 3.2–4.3 s of a 33–37 s one-file run on this machine;
-with the engines kept open, 1.3–1.4 s (docs/performance.md). Same files, same schema, same journal, same
+`zhengai run` stores 280–600 events, and that set-up cost 3.2–6.6 s of a 33–37 s one-file run on this machine;
+with the engines kept open, 1.1–1.4 s (docs/performance.md). Same files, same schema, same journal, same
 commits: the Dagster UI, the daemon and a plain `SqliteEventLogStorage` read them as before.
 
 `pipelines/run.py` names this class in `$DAGSTER_HOME/dagster.yaml` (`event_log_storage`).
