@@ -18,7 +18,8 @@ import duckdb
 import pytest
 
 from pipelines.config import REPO_ROOT
-from tests.dbt.fixtures.warnings_inputs import indicator_row, write_tables
+from tests.dbt.conftest import run_dbt, same_rows
+from tests.dbt.fixtures.warnings_inputs import indicator_row, insert_rows, write_tables
 
 DBT_DIR = REPO_ROOT / "dbt_project"
 SEEDS = REPO_ROOT / "seeds"
@@ -416,3 +417,65 @@ def test_config_tests_name_broken_rules(tmp_path):
     failing = {r.node.name: r.failures for r in res.result if r.status == "fail"}
     assert failing == {"every_indicator_has_a_standard_for_every_scope_value": 1,
                        "lines_are_ordered_with_direction": 1, "departments_are_known": 1}
+
+
+# ---- fct_warnings judges only the indicator rows that changed (macros/row_sync.sql), and equals a full rebuild
+
+def _warnings_db(path, rows):
+    write_tables(path, {"indicators.fct_indicator_values": rows, **_student_tables()})
+    run_dbt(path, "build", "--select", "resource_type:seed", "fct_warnings", "--indirect-selection", "cautious")
+    return path
+
+
+def _tier(db, entity, indicator="MAJ_DUAL_TEACHER_RATIO"):
+    return _q(db, "select tier, reason_zh from warnings.fct_warnings where entity_id = ? and indicator_code = ? "
+                  "and period = '2024-2025'", entity, indicator)
+
+
+def _changed_inputs(rows):
+    """One value worsened (H_S_ON 0.60 → 0.0: 达标 → 红), one row gone (L_MISSING), one new (H_NEW 0.5 → 黄)."""
+    changed = [dict(r, value=0.0) if (r["entity_id"], r["indicator_code"]) == ("H_S_ON", "MAJ_DUAL_TEACHER_RATIO")
+               else r for r in rows if r["entity_id"] != "L_MISSING"]
+    return changed + [indicator_row("H_NEW", "MAJ_DUAL_TEACHER_RATIO", 0.5)]
+
+
+def test_a_rebuild_judges_only_changed_indicator_rows_and_equals_a_full_rebuild(tmp_path):
+    rows = _indicator_rows()
+    db = _warnings_db(tmp_path / "incremental.duckdb", rows)
+    assert _tier(db, "H_S_ON")[0][0] == "达标"
+    with duckdb.connect(str(db)) as con:
+        # a mark on an unchanged row: it stays only if the rebuild leaves that row alone
+        con.execute("update warnings.fct_warnings set reason_zh = 'untouched' where entity_id = 'H_O_BELOW' "
+                    "and indicator_code = 'MAJ_DUAL_TEACHER_RATIO'")
+        con.execute("delete from indicators.fct_indicator_values")
+        insert_rows(con, "indicators.fct_indicator_values", _changed_inputs(rows))
+    run_dbt(db, "build", "--select", "fct_warnings")
+
+    assert _tier(db, "H_S_ON")[0][0] == "红"
+    assert _tier(db, "H_NEW")[0][0] == "黄"
+    assert _tier(db, "L_MISSING", "MAJ_STUDENT_TEACHER_RATIO") == []
+    assert _tier(db, "H_O_BELOW") == [("橙", "untouched")]
+
+    full = _warnings_db(tmp_path / "full.duckdb", _changed_inputs(rows))
+    with duckdb.connect(str(db)) as con:  # the mark aside, the two tables hold the same rows
+        con.execute("update warnings.fct_warnings set reason_zh = ? where reason_zh = 'untouched'",
+                    [_tier(full, "H_O_BELOW")[0][1]])
+    assert same_rows(db, full, "warnings.fct_warnings") == (0, 0)
+
+
+def test_new_rules_or_an_older_table_layout_judge_every_row_again(tmp_path):
+    rows = _indicator_rows()
+    db = _warnings_db(tmp_path / "incremental.duckdb", rows)
+    full = _warnings_db(tmp_path / "full.duckdb", rows)
+    with duckdb.connect(str(db)) as con:  # as if seeds/indicator_standards.csv had changed since the last build
+        con.execute("update warnings.fct_warnings set rules_version = 'older rules', reason_zh = 'stale'")
+    run_dbt(db, "build", "--select", "fct_warnings")
+    assert _q(db, "select count(*) from warnings.fct_warnings where reason_zh = 'stale'") == [(0,)]
+    assert same_rows(db, full, "warnings.fct_warnings") == (0, 0)
+
+    with duckdb.connect(str(db)) as con:  # a warehouse built before rules_version existed
+        con.execute("alter table warnings.fct_warnings drop column rules_version")
+        con.execute("update warnings.fct_warnings set reason_zh = 'stale'")
+    run_dbt(db, "build", "--select", "fct_warnings")
+    assert _q(db, "select count(*) from warnings.fct_warnings where reason_zh = 'stale'") == [(0,)]
+    assert same_rows(db, full, "warnings.fct_warnings") == (0, 0)

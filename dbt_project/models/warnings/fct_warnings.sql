@@ -1,8 +1,11 @@
-{{ config(schema='warnings', materialized='table') }}
+{{ config(schema='warnings', materialized='incremental', incremental_strategy='row_sync', unique_key='warning_id',
+          row_sync_input='fct_indicator_values', on_schema_change='sync_all_columns') }}
 -- 预警：每个指标值对照 标准链（indicator_standards，按对象的层次/职级）、国家基本办学条件（national_baselines，
 -- 仅学校层面，按 school_profile 的院校类型）与 目标链（二级学院年度目标 / 学校规划目标）判定。
 -- 判定规则只有一处：macros/judge_tier.sql（边界规则见 docs/rules.md）。
-with dept_map as ({{ judge_dept_map() }}),
+-- 每行只取决于一行指标值与判定规则：只判定变化了的指标值行（macros/row_sync.sql），结果与全部重算相同。
+{%- set rules %}
+dept_map as ({{ judge_dept_map() }}),
 profile as (select school_type from {{ ref('school_profile') }} limit 1),
 baselines as (
     -- the national line of this school's type group ('工科/农林' matches a 工科 school)
@@ -37,7 +40,7 @@ judged as (
             {{ judge_tier('v.value', 'b.qualified_value', 'b.qualified_value', 'b.qualified_value',
                           'b.restricted_value', 'c.direction') }}
         end as baseline_tier
-    from {{ ref('fct_indicator_values') }} as v
+    from changed_input as v
     join {{ ref('indicator_catalogue') }} as c on c.indicator_code = v.indicator_code
     left join {{ ref('indicator_standards') }} as s
         on s.indicator_code = v.indicator_code and s.scope_type = v.scope_type and s.scope_value = v.scope_value
@@ -80,7 +83,8 @@ tiered as (
                              then [college_code] else [] end),
             k -> k <> responsible_dept) as assisting_list
     from combined
-)
+),
+final as (
 select
     md5(t.level || '|' || t.entity_type || '|' || t.entity_id || '|' || t.period || '|' || t.indicator_code) as warning_id,
     t.level, t.entity_type, t.entity_id, t.entity_name, t.college_code,
@@ -122,3 +126,9 @@ select
 from tiered as t
 join {{ ref('warning_tiers') }} as w on w.tier = t.tier
 cross join dept_map as dm
+)
+{%- endset %}
+{%- set version = row_sync_version(rules) %}
+with changed_input as ({{ row_sync_changed(ref('fct_indicator_values'), version) }}),
+{{ rules }}
+select *, '{{ version }}' as rules_version from final
