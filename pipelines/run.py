@@ -222,6 +222,7 @@ def run_pipeline(job_name: str = "daily_refresh", *, out=None) -> RunSummary:
     settings = load_settings()
     use_instance_home(settings)
     run_id = str(uuid.uuid4())
+    worker = None
     acquire(settings.home, run_id)  # before loading the definitions: a second run stops at once
     try:
         from pipelines.definitions import defs
@@ -232,11 +233,17 @@ def run_pipeline(job_name: str = "daily_refresh", *, out=None) -> RunSummary:
         selection = without_dbt_when_nothing_changed(job, settings)
         if selection is not None:
             print(NOTHING_CHANGED_ZH, file=out or sys.stdout, flush=True)
+        else:  # dbt will run: it imports and parses on the other core while the sources are read
+            from pipelines.assets.dbt import start_dbt_worker
+
+            worker = start_dbt_worker(settings.home, WarehouseLayout(settings.home).build_dir)
         with dg.DagsterInstance.get() as instance:
             result = job.execute_in_process(instance=instance, raise_on_error=False, run_id=run_id,
                                             run_config={"loggers": {"progress": {}}}, asset_selection=selection)
         status_note = None if result.success else _republish_status(settings, run_id)
     finally:
+        if worker is not None:
+            worker.stop()
         discard_build(settings, run_id)  # a run that did not publish leaves no build folder behind
         release(settings.home, run_id)
     failures = run_failures(result.all_events)

@@ -136,10 +136,20 @@ def record_build(build: Path, seq: int, current_hash: str, selection: list[str] 
                     [seq, current_hash, "全部" if selection is None else " ".join(selection)])
 
 
+def work_db_link(build_dir: Path) -> Path:
+    """`build/dbt/serving.duckdb`, where dbt opens the run's build file (the profile's ZHENGAI_WORK_DB)."""
+    return build_dir / WORK_DB_DIR / WORK_DB_NAME
+
+
+def dbt_target(home: Path) -> Path:
+    """dbt's target folder, the same for every run (partial parsing, run_results.json)."""
+    return home / "dbt" / "target"
+
+
 def link_work_db(build: Path) -> Path:
     """`build/dbt/serving.duckdb`: a hard link to this run's build file `build/<run>/serving.duckdb` (same inode, so
     dbt writes the build)."""
-    link = build.parent.parent / WORK_DB_DIR / WORK_DB_NAME
+    link = work_db_link(build.parent.parent)
     link.parent.mkdir(parents=True, exist_ok=True)
     if link.exists() and not link.samefile(build):
         link.unlink()
@@ -205,7 +215,7 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
             yield from _carried_over_models(context, {_asset_key(u) for u in planned})
         what = "全部模型" if selection is None else f"变化的数据源下游（{' '.join(selection)}）"
         context.log.info(f"dbt：本次构建{what}，共 {PLANNED[0]} 个模型/种子表；完整日志：{log}")
-        target = home / "dbt" / "target"
+        target = dbt_target(home)
         tests = TestTally()
         try:
             with log.open("a", encoding="utf-8") as fh, contextlib.redirect_stdout(fh):  # dagster-dbt echoes its log
@@ -368,7 +378,16 @@ def planned_nodes(selection: list[str] | None) -> set[str]:
 
 
 DBT_ASSETS = build_dbt_assets()
-# the dbt installed in this environment (the venv is not always on PATH, e.g. `.venv/bin/zhengai run`)
-DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
+# the dbt installed in this environment (the venv is not always on PATH, e.g. `.venv/bin/zhengai run`), through
+# `zhengai-dbt`: a dbt process `zhengai run` started early when there is one (pipelines/dbt_worker.py), else dbt
+_CLIENT = Path(sys.executable).with_name("zhengai-dbt")
+DBT_EXECUTABLE = str(_CLIENT if _CLIENT.exists() else Path(sys.executable).with_name("dbt"))
+
+
+def start_dbt_worker(home: Path, build_dir: Path):
+    """A dbt process that imports dbt and parses the project while the run reads its sources (pipelines/dbt_worker)."""
+    from pipelines.dbt_worker import Worker
+
+    return Worker(dbt_target(home), work_db_link(build_dir), DBT_DIR) if HAS_DBT and _CLIENT.exists() else None
 RESOURCES = ({"dbt": ZhengaiDbt(project_dir=PROJECT, profiles_dir=str(DBT_DIR), dbt_executable=DBT_EXECUTABLE)}
              if HAS_DBT else {})

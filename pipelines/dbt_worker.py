@@ -1,0 +1,177 @@
+"""A dbt process started early, so that a run's dbt step does not wait for dbt to import and parse.
+
+`zhengai run` starts `python -m pipelines.dbt_worker <socket>` as soon as it knows the run will build dbt models.
+While the source units are read and gated (on the machine's other core), the worker imports dbt and parses the
+project — partially, as the dbt step would (≈ 2.5 s on this machine kind) — with the environment the dbt step will
+give dbt (`dbt_env`). dagster-dbt then starts `zhengai-dbt` (`client`) instead of `dbt`: it hands its arguments,
+environment, working folder and standard streams to the worker, waits, and exits with dbt's exit code; dagster-dbt
+reads dbt's JSON log from the same pipe as ever. When the environment is the one the worker parsed with, dbt runs
+on that manifest; otherwise dbt parses as usual (only the import was saved).
+
+Without a worker — a run launched from the Dagster UI or the schedules, or a worker that is gone — `zhengai-dbt`
+is plain dbt (`os.execv`). A worker serves one dbt command and exits; it also exits when the run's process does.
+This module imports only the standard library at the top: `zhengai-dbt` starts in a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+SOCKET_ENV = "ZHENGAI_DBT_WORKER"
+# what a dbt parse reads from the environment (the profile reads ZHENGAI_*; dbt its flags from DBT_*)
+_PARSE_ENV_PREFIXES = ("DBT_", "ZHENGAI_")
+# arguments that change what dbt parses: with any of them the worker's manifest is not used
+_PARSE_ARGS = ("--vars", "--target", "-t", "--profile", "--project-dir", "--profiles-dir", "--target-path")
+_MAX_MESSAGE = 1 << 20
+
+
+def _real_dbt() -> str:
+    return str(Path(sys.executable).with_name("dbt"))
+
+
+# ---- the client: the executable dagster-dbt starts
+
+def client() -> None:
+    """`zhengai-dbt <dbt arguments>`: the command run by the worker when there is one, else plain dbt."""
+    args = sys.argv[1:]
+    path = os.environ.get(SOCKET_ENV)
+    conn = None
+    if path:
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            conn.connect(path)
+        except OSError:  # the worker is gone (or served its one command): dbt as usual
+            conn.close()
+            conn = None
+    if conn is None:
+        os.execv(_real_dbt(), [_real_dbt(), *args])
+    message = json.dumps({"args": args, "env": dict(os.environ), "cwd": os.getcwd()}).encode()
+    socket.send_fds(conn, [len(message).to_bytes(8, "big") + message], [0, 1, 2])
+    reader = conn.makefile("r", encoding="utf-8")
+    pid = int(reader.readline())
+    for sig in (signal.SIGINT, signal.SIGTERM):  # dagster-dbt stops a cancelled step's dbt by signal
+        signal.signal(sig, lambda s, _f: os.kill(pid, s))
+    line = reader.readline()
+    sys.exit(int(line) if line.strip() else 2)  # no exit code: the worker died
+
+
+# ---- the worker
+
+def dbt_env(target: Path, work_db: Path, dbt_dir: Path) -> dict[str, str]:
+    """The environment dagster-dbt gives dbt (DbtCliResource.cli) in the dbt step: the worker parses with it."""
+    return {**os.environ, "PYTHONUNBUFFERED": "1", "DAGSTER_DBT_CLI": "true",
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_LOG_FORMAT": "json",
+            "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(target),
+            "DBT_PROFILES_DIR": str(dbt_dir), "DBT_PROJECT_DIR": str(dbt_dir), "ZHENGAI_WORK_DB": str(work_db)}
+
+
+def _parse_inputs(env: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in env.items() if k.startswith(_PARSE_ENV_PREFIXES) and k != SOCKET_ENV}
+
+
+def serve(path: str) -> int:
+    """Listen on `path`, import dbt, parse, then run the one dbt command a client sends."""
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(1)
+    parsed_env = dict(os.environ)
+    manifest = _parse()
+    server.settimeout(1.0)
+    parent = os.getppid()
+    while True:
+        try:
+            conn, _ = server.accept()
+            break
+        except TimeoutError:
+            if os.getppid() != parent:  # the run's process is gone
+                return 0
+    server.close()
+    os.unlink(path)  # one command: a second client runs dbt itself
+    conn.settimeout(None)
+    head, fds, _, _ = socket.recv_fds(conn, 8, 3)
+    size = int.from_bytes(head, "big")
+    body = b""
+    while len(body) < size and size <= _MAX_MESSAGE:
+        chunk = conn.recv(size - len(body))
+        if not chunk:
+            return 2
+        body += chunk
+    request = json.loads(body)
+    conn.sendall(f"{os.getpid()}\n".encode())
+    reuse = (manifest is not None and _parse_inputs(request["env"]) == _parse_inputs(parsed_env)
+             and not any(a.split("=")[0] in _PARSE_ARGS for a in request["args"]))
+    print(f"dbt {' '.join(request['args'])}: "  # in worker.log, beside the warm-up's own output
+          + ("on the manifest parsed in advance" if reuse else "parsing again (environment or arguments differ: "
+             + ", ".join(sorted(k for k in set(_parse_inputs(request["env"])) | set(_parse_inputs(parsed_env))
+                                if request["env"].get(k) != parsed_env.get(k))) + ")"),
+          flush=True)
+    sys.stderr.flush()
+    for target, fd in zip((0, 1, 2), fds, strict=True):
+        os.dup2(fd, target)
+        os.close(fd)
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    code = _run(request["args"], manifest if reuse else None)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    conn.sendall(f"{code}\n".encode())
+    conn.close()
+    return 0
+
+
+def _parse():
+    """dbt imported and the project parsed (partially, from the target folder's partial_parse.msgpack), or None."""
+    from dbt.cli.main import dbtRunner
+
+    try:
+        res = dbtRunner().invoke(["parse", "--quiet"])
+    except Exception:  # noqa: BLE001 - the dbt command will parse itself and report what is wrong
+        return None
+    return res.result if res.success else None
+
+
+def _run(args: list[str], manifest) -> int:
+    """dbt's exit code as its command line gives it: 0 success, 1 a node failed, 2 dbt could not run."""
+    from dbt.cli.main import dbtRunner
+
+    res = dbtRunner(manifest=manifest).invoke(list(args))
+    if res.success:
+        return 0
+    return 2 if res.exception is not None else 1
+
+
+class Worker:
+    """The worker process of one run (`start`), stopped and its socket removed at the end of the run (`stop`)."""
+
+    def __init__(self, target: Path, work_db: Path, dbt_dir: Path):
+        target.mkdir(parents=True, exist_ok=True)
+        self.path = target.parent / f"worker-{os.getpid()}.sock"
+        self.path.unlink(missing_ok=True)
+        log = (target.parent / "worker.log").open("w", encoding="utf-8")  # the warm-up parse's own output
+        self.process = subprocess.Popen([sys.executable, "-m", "pipelines.dbt_worker", str(self.path)],
+                                        env=dbt_env(target, work_db, dbt_dir), cwd=dbt_dir,
+                                        stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        os.environ[SOCKET_ENV] = str(self.path)
+
+    def stop(self) -> None:
+        os.environ.pop(SOCKET_ENV, None)
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.path.unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    sys.exit(serve(sys.argv[1]))

@@ -1,0 +1,64 @@
+"""`zhengai-dbt`: dbt run by a worker started early (pipelines/dbt_worker.py), or plain dbt without one.
+
+Real dbt, real processes: the worker imports dbt and parses the project, the client hands it a command and its
+standard streams, and the command's output and exit code come back through the client as from dbt itself."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipelines.config import REPO_ROOT
+from pipelines.dbt_worker import SOCKET_ENV, Worker, dbt_env
+
+DBT_DIR = REPO_ROOT / "dbt_project"
+CLIENT = Path(sys.executable).with_name("zhengai-dbt")
+pytestmark = pytest.mark.skipif(not CLIENT.exists(), reason="zhengai-dbt is not installed: run `make setup`")
+
+
+def _messages(stdout: str) -> list[str]:
+    """dbt's JSON log lines (DBT_LOG_FORMAT=json, as dagster-dbt reads them): their messages."""
+    return [json.loads(line)["info"]["msg"] for line in stdout.splitlines() if line.startswith("{")]
+
+
+@pytest.fixture
+def worker(tmp_path, monkeypatch):
+    target, work_db = tmp_path / "dbt" / "target", tmp_path / "build" / "dbt" / "serving.duckdb"
+    w = Worker(target, work_db, DBT_DIR)
+    env = {**dbt_env(target, work_db, DBT_DIR), SOCKET_ENV: str(w.path)}
+    yield w, env, tmp_path / "dbt" / "worker.log"
+    w.stop()
+    monkeypatch.delenv(SOCKET_ENV, raising=False)
+
+
+def test_the_worker_runs_the_command_on_its_parsed_project_with_the_callers_output(worker):
+    w, env, log = worker
+    proc = subprocess.run([str(CLIENT), "ls", "--select", "fct_warnings", "--resource-type", "model",
+                           "--output", "name"], env=env, cwd=DBT_DIR, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "fct_warnings" in _messages(proc.stdout)
+    assert "on the manifest parsed in advance" in log.read_text(encoding="utf-8")
+    assert w.process.wait(timeout=30) == 0  # one command, then the worker is gone
+    assert not w.path.exists()
+
+
+def test_a_failing_command_gives_dbts_exit_code_and_error(worker):
+    _, env, _ = worker
+    proc = subprocess.run([str(CLIENT), "run-operation", "no_such_macro"], env=env, cwd=DBT_DIR,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0
+    assert any("no_such_macro" in m for m in _messages(proc.stdout)), proc.stdout[-2000:]
+
+
+def test_without_a_worker_zhengai_dbt_is_dbt(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != SOCKET_ENV}
+    plain = subprocess.run([str(CLIENT), "--version"], env=env, capture_output=True, text=True, timeout=120)
+    gone = subprocess.run([str(CLIENT), "--version"], env={**env, SOCKET_ENV: str(tmp_path / "gone.sock")},
+                          capture_output=True, text=True, timeout=120)
+    for proc in (plain, gone):
+        assert proc.returncode == 0 and "installed" in proc.stdout.lower(), proc.stdout + proc.stderr
