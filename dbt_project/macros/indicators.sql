@@ -67,3 +67,15 @@ select
     u.source_batch_ids
 from unioned as u
 {%- endmacro %}
+
+{#- The closing select of the student indicator models (int_indicators__student_<part>): `unioned` as rows. -#}
+{% macro student_indicator_rows() -%}
+{{ indicator_rows('学生', 'student',
+    entity_id="u.student_id",
+    entity_name="s.student_name",
+    college_code="s.college_code",
+    scope_type='student',
+    scope_value="'全体学生'",
+    period="u.semester_code") }}
+join {{ ref('dim_student') }} as s using (student_id)
+{%- endmacro %}

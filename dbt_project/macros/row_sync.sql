@@ -1,10 +1,4 @@
-{#- Two incremental strategies that write only the rows that changed; the table always equals a full rebuild.
-
-    incremental_strategy='replace_changed': the model computes every row (fct_indicator_values: 1.2 M); the
-    strategy deletes the table's rows that have no identical computed row and inserts the computed rows the table
-    lacks. Computing the rows in memory costs a third of writing them all into the warehouse file again.
-
-    incremental_strategy='row_sync':
+{#- Row-synced incremental models: materialized='incremental', incremental_strategy='row_sync'.
 
     For a model whose every row is a function of ONE row of its input model and of its rules (its own SQL, the
     macros it renders, the seeds it reads): fct_warnings judges each fct_indicator_values row on its own. After
@@ -67,17 +61,4 @@ delete from {{ target }} where {{ key }} in (select {{ key }} from {{ fresh }});
 delete from {{ target }} as w
 where not exists (select 1 from {{ input }} as v where {{ row_sync_same('w', 'v', row_sync_input_columns(input)) }});
 insert into {{ target }} ({{ columns }}) select {{ columns }} from {{ fresh }}
-{%- endmacro %}
-
-{#- The strategy 'replace_changed': the table's content becomes the model's rows; identical rows stay untouched. -#}
-{% macro get_incremental_replace_changed_sql(arg_dict) -%}
-{%- set target = arg_dict['target_relation'] -%}
-{%- set fresh = arg_dict['temp_relation'] -%}
-{%- set names = arg_dict['dest_columns'] | map(attribute='name') | list -%}
-{%- set columns = arg_dict['dest_columns'] | map(attribute='quoted') | join(', ') -%}
-delete from {{ target }} as t
-where not exists (select 1 from {{ fresh }} as f where {{ row_sync_same('t', 'f', names) }});
-insert into {{ target }} ({{ columns }})
-select {% for c in names %}f.{{ adapter.quote(c) }}{{ ', ' if not loop.last }}{% endfor %}
-from {{ fresh }} as f anti join {{ target }} as t on {{ row_sync_same('t', 'f', names) }}
 {%- endmacro %}

@@ -211,8 +211,6 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
         log.parent.mkdir(parents=True, exist_ok=True)
         planned = planned_nodes(selection)
         PLANNED[0] = sum(1 for u in planned if not u.startswith("test."))
-        if selection is not None:  # what no changed source feeds, first: it is upstream of what dbt rebuilds
-            yield from _carried_over_models(context, {_asset_key(u) for u in planned})
         what = "全部模型" if selection is None else f"变化的数据源下游（{' '.join(selection)}）"
         context.log.info(f"dbt：本次构建{what}，共 {PLANNED[0]} 个模型/种子表；完整日志：{log}")
         target = dbt_target(home)
@@ -220,12 +218,15 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
         try:
             with log.open("a", encoding="utf-8") as fh, contextlib.redirect_stdout(fh):  # dagster-dbt echoes its log
                 if selection is None:
-                    events = dbt.cli(["build"], context=context, target_path=target).stream()
+                    invocation = dbt.cli(["build"], context=context, target_path=target)
                 else:  # without the context: given it, dagster-dbt appends a `--select` of every selected asset
                     # after ours (dbt keeps the last one), which would rebuild everything
-                    events = dbt.cli(["build", "--select", *selection], manifest=_manifest(),
-                                     dagster_dbt_translator=TRANSLATOR, target_path=target).stream()
-                yield from _as_outputs(context, events, tests)
+                    invocation = dbt.cli(["build", "--select", *selection], manifest=_manifest(),
+                                         dagster_dbt_translator=TRANSLATOR, target_path=target)
+                    # what no changed source feeds, first (it is upstream of what dbt rebuilds): reported while
+                    # dbt, already started, connects and builds its first models
+                    yield from _carried_over_models(context, {_asset_key(u) for u in planned})
+                yield from _as_outputs(context, invocation.stream(), tests)
         except DagsterDbtCliRuntimeError as exc:  # say which models failed and why, in the step's first line
             raise dg.Failure(description=failed_nodes_zh(target / "run_results.json") or str(exc)) from exc
         finally:  # no stray link, whether dbt succeeded or not

@@ -9,17 +9,14 @@ import duckdb
 import pytest
 
 from pipelines.config import REPO_ROOT
-from tests.dbt.conftest import run_dbt
 from tests.dbt.fixtures.indicator_inputs import write_college
 
 DBT_DIR = REPO_ROOT / "dbt_project"
 Y = "2024-2025"
-COLUMNS = ["level", "entity_type", "entity_id", "entity_name", "college_code", "scope_type", "scope_value", "period",
-           "academic_year", "indicator_code", "value", "numerator", "denominator", "source_batch_ids"]
 
 
 @pytest.fixture(scope="module")
-def indicators_db(tmp_path_factory):
+def values(tmp_path_factory):
     from dbt.cli.main import dbtRunner
 
     db = tmp_path_factory.mktemp("indicators") / "work.duckdb"
@@ -35,12 +32,6 @@ def indicators_db(tmp_path_factory):
         mp.undo()
     failed = [f"{r.node.name}: {r.message}" for r in (res.result or []) if r.status not in ("success", "pass")]
     assert res.success, failed or res.exception
-    return db
-
-
-@pytest.fixture(scope="module")
-def values(indicators_db):
-    db = indicators_db
     # (not read_only: dbt keeps its in-process connection to the file open)
     with duckdb.connect(str(db)) as con:
         rows = con.execute("select level, entity_id, period, indicator_code, value, scope_value, college_code, "
@@ -207,25 +198,3 @@ def test_wide_table_has_a_column_per_catalogue_indicator(values):
     # tch_incidents has no source yet: the column exists (from the catalogue) and is empty
     assert values["wide_teacher"] == [("T1", Y, "专业带头人", 160, 5, None), ("T2", Y, "新任教师", 0, 0, None),
                                       ("T3", Y, "骨干教师", 32, 1, None), ("T4", Y, "讲师", 64, 2, None)]
-
-
-def test_a_rebuild_rewrites_only_what_differs_and_the_table_equals_the_indicator_models(values, indicators_db):
-    """fct_indicator_values is written by difference (macros/row_sync.sql): rows that differ from the computed ones
-    are replaced, rows no model computes are removed, missing rows are added."""
-    db = indicators_db  # (after `values` has read it)
-    key = "level = '教师' and entity_id = 'T1' and indicator_code = 'TCH_TEACHING_HOURS'"
-    with duckdb.connect(str(db)) as con:
-        expected = con.execute(f"select value from indicators.fct_indicator_values where {key}").fetchall()
-        con.execute(f"update indicators.fct_indicator_values set value = -1 where {key}")
-        con.execute("delete from indicators.fct_indicator_values where level = '学生'")
-        con.execute("insert into indicators.fct_indicator_values (level, entity_id, indicator_code, value) "
-                    "values ('专业', 'NO_SUCH_MAJOR', 'MAJ_EMPLOY_RATE', 0.5)")
-    run_dbt(db, "build", "--select", "fct_indicator_values")
-    with duckdb.connect(str(db)) as con:
-        assert con.execute(f"select value from indicators.fct_indicator_values where {key}").fetchall() == expected
-        union = " union all ".join(f"select {', '.join(COLUMNS)} from indicators.int_indicators__{level}"
-                                   for level in ("school", "major", "course", "teacher", "student"))
-        cols = ", ".join(COLUMNS)
-        for a, b in ((f"select {cols} from indicators.fct_indicator_values", union),
-                     (union, f"select {cols} from indicators.fct_indicator_values")):
-            assert con.execute(f"select count(*) from (select * from ({a}) except all select * from ({b}))").fetchone()[0] == 0

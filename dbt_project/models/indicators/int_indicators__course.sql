@@ -1,4 +1,3 @@
-{{ config(materialized='view') }}
 -- 课程层面指标，每门课程每学期（公式：seeds/indicator_catalogue.csv），按课程级别（国家级…一般）对照标准。
 -- 所属二级学院 = 开课单位（dim_course.dept_code）。调停课率、教学资源数暂无来源系统，不产生数据行。
 with scores as (

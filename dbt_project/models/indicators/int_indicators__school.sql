@@ -1,4 +1,3 @@
-{{ config(materialized='view') }}
 -- 学校层面指标，每学年一行一个指标（公式、单位、方向：seeds/indicator_catalogue.csv）。
 -- 办学条件类按状态数据平台的采集学年（A1/A3/A6-1/A6-3，fct_school_conditions）；招生、毕业、就业按学工系统；
 -- 生均财政拨款按财务系统（财务自然年 N 计入 N–N+1 学年）。

@@ -1,4 +1,3 @@
-{{ config(materialized='view') }}
 -- 教师层面指标，每位专任教师每学年（公式：seeds/indicator_catalogue.csv），按教师职级对照“教师发展标准”。
 -- 职级由 seeds/teacher_rank_rules.csv 按优先级判定（专业带头人 > 骨干教师 > 新任教师 > 职称）；职称与标记取
 -- 当前名册（历史学年沿用当前职称）。课时、班级数、培训、成果是计数：该学年有数据来源时，没有记录即为 0；
