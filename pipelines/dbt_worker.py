@@ -28,7 +28,7 @@ SOCKET_ENV = "ZHENGAI_DBT_WORKER"
 _PARSE_ENV_PREFIXES = ("DBT_", "ZHENGAI_")
 # arguments that change what dbt parses: with any of them the worker's manifest is not used
 _PARSE_ARGS = ("--vars", "--target", "-t", "--profile", "--project-dir", "--profiles-dir", "--target-path")
-_MAX_MESSAGE = 1 << 20
+_MAX_MESSAGE = 1 << 24  # arguments and environment, as JSON
 
 
 def _real_dbt() -> str:
@@ -54,11 +54,18 @@ def client() -> None:
     message = json.dumps({"args": args, "env": dict(os.environ), "cwd": os.getcwd()}).encode()
     socket.send_fds(conn, [len(message).to_bytes(8, "big") + message], [0, 1, 2])
     reader = conn.makefile("r", encoding="utf-8")
-    pid = int(reader.readline())
-    for sig in (signal.SIGINT, signal.SIGTERM):  # dagster-dbt stops a cancelled step's dbt by signal
-        signal.signal(sig, lambda s, _f: os.kill(pid, s))
-    line = reader.readline()
-    sys.exit(int(line) if line.strip() else 2)  # no exit code: the worker died
+    try:
+        pid = reader.readline().strip()
+        if pid.isdigit():
+            for sig in (signal.SIGINT, signal.SIGTERM):  # dagster-dbt stops a cancelled step's dbt by signal
+                signal.signal(sig, lambda s, _f: os.kill(int(pid), s))
+            code = reader.readline().strip()
+            if code.lstrip("-").isdigit():
+                sys.exit(int(code))
+    except OSError:  # the connection reset: the worker is gone
+        pass
+    print("zhengai-dbt: dbt 工作进程意外退出，未给出结果 / the dbt worker ended without an exit code", file=sys.stderr)
+    sys.exit(2)
 
 
 # ---- the worker
@@ -96,8 +103,10 @@ def serve(path: str) -> int:
     conn.settimeout(None)
     head, fds, _, _ = socket.recv_fds(conn, 8, 3)
     size = int.from_bytes(head, "big")
+    if len(fds) != 3 or size > _MAX_MESSAGE:
+        return 2
     body = b""
-    while len(body) < size and size <= _MAX_MESSAGE:
+    while len(body) < size:
         chunk = conn.recv(size - len(body))
         if not chunk:
             return 2

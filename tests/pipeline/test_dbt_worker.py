@@ -62,3 +62,27 @@ def test_without_a_worker_zhengai_dbt_is_dbt(tmp_path):
                           capture_output=True, text=True, timeout=120)
     for proc in (plain, gone):
         assert proc.returncode == 0 and "installed" in proc.stdout.lower(), proc.stdout + proc.stderr
+
+
+def test_a_worker_that_ends_without_an_answer_fails_the_command_with_a_message(tmp_path):
+    import socket
+    import threading
+
+    path = tmp_path / "dying.sock"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(path))
+    server.listen(1)
+
+    def accept_and_die():
+        conn, _ = server.accept()
+        _, fds, _, _ = socket.recv_fds(conn, 8, 3)
+        for fd in fds:  # the caller's streams: held, the caller's reader would never see their end
+            os.close(fd)
+        conn.close()
+
+    threading.Thread(target=accept_and_die, daemon=True).start()
+    env = {**os.environ, SOCKET_ENV: str(path)}
+    proc = subprocess.run([str(CLIENT), "build"], env=env, capture_output=True, text=True, timeout=60)
+    server.close()
+    assert proc.returncode == 2
+    assert "dbt 工作进程意外退出" in proc.stderr
