@@ -82,11 +82,10 @@ def _parse_inputs(env: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in env.items() if k.startswith(_PARSE_ENV_PREFIXES) and k != SOCKET_ENV}
 
 
-def serve(path: str) -> int:
-    """Listen on `path`, import dbt, parse, then run the one dbt command a client sends."""
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(path)
-    server.listen(1)
+def serve(path: str, listening_fd: int) -> int:
+    """Import dbt, parse, then run the one dbt command a client sends on the socket at `path` (bound and listening
+    already: `Worker` binds it before starting this process, so a client never finds it missing)."""
+    server = socket.socket(fileno=listening_fd)
     parsed_env = dict(os.environ)
     manifest = _parse()
     server.settimeout(1.0)
@@ -163,11 +162,16 @@ class Worker:
         target.mkdir(parents=True, exist_ok=True)
         self.path = target.parent / f"worker-{os.getpid()}.sock"
         self.path.unlink(missing_ok=True)
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        server.bind(str(self.path))
+        server.listen(1)
         log = (target.parent / "worker.log").open("w", encoding="utf-8")  # the warm-up parse's own output
-        self.process = subprocess.Popen([sys.executable, "-m", "pipelines.dbt_worker", str(self.path)],
-                                        env=dbt_env(target, work_db, dbt_dir), cwd=dbt_dir,
-                                        stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pipelines.dbt_worker", str(self.path), str(server.fileno())],
+            env=dbt_env(target, work_db, dbt_dir), cwd=dbt_dir, pass_fds=(server.fileno(),),
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
         log.close()
+        server.close()  # the worker holds the only listening copy: once it is gone, a client is refused, not left waiting
         os.environ[SOCKET_ENV] = str(self.path)
 
     def stop(self) -> None:
@@ -183,4 +187,4 @@ class Worker:
 
 
 if __name__ == "__main__":
-    sys.exit(serve(sys.argv[1]))
+    sys.exit(serve(sys.argv[1], int(sys.argv[2])))
