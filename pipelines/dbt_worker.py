@@ -31,7 +31,8 @@ _PARSE_ARGS = ("--vars", "--target", "-t", "--profile", "--project-dir", "--prof
 _MAX_MESSAGE = 1 << 24  # arguments and environment, as JSON
 
 
-def _real_dbt() -> str:
+def real_dbt() -> str:
+    """The dbt of this environment (the venv is not always on PATH, e.g. `.venv/bin/zhengai run`)."""
     return str(Path(sys.executable).with_name("dbt"))
 
 
@@ -50,7 +51,7 @@ def client() -> None:
             conn.close()
             conn = None
     if conn is None:
-        os.execv(_real_dbt(), [_real_dbt(), *args])
+        os.execv(real_dbt(), [real_dbt(), *args])
     message = json.dumps({"args": args, "env": dict(os.environ), "cwd": os.getcwd()}).encode()
     socket.send_fds(conn, [len(message).to_bytes(8, "big") + message], [0, 1, 2])
     reader = conn.makefile("r", encoding="utf-8")
@@ -80,6 +81,12 @@ def dbt_env(target: Path, work_db: Path, dbt_dir: Path) -> dict[str, str]:
 
 def _parse_inputs(env: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in env.items() if k.startswith(_PARSE_ENV_PREFIXES) and k != SOCKET_ENV}
+
+
+def _differing(a: dict[str, str], b: dict[str, str]) -> list[str]:
+    """The parse-relevant environment variables whose values differ between `a` and `b`."""
+    a, b = _parse_inputs(a), _parse_inputs(b)
+    return sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
 
 
 def serve(path: str, listening_fd: int) -> int:
@@ -114,11 +121,9 @@ def serve(path: str, listening_fd: int) -> int:
     conn.sendall(f"{os.getpid()}\n".encode())
     reuse = (manifest is not None and _parse_inputs(request["env"]) == _parse_inputs(parsed_env)
              and not any(a.split("=")[0] in _PARSE_ARGS for a in request["args"]))
-    print(f"dbt {' '.join(request['args'])}: "  # in worker.log, beside the warm-up's own output
-          + ("on the manifest parsed in advance" if reuse else "parsing again (environment or arguments differ: "
-             + ", ".join(sorted(k for k in set(_parse_inputs(request["env"])) | set(_parse_inputs(parsed_env))
-                                if request["env"].get(k) != parsed_env.get(k))) + ")"),
-          flush=True)
+    how = ("on the manifest parsed in advance" if reuse else
+           f"parsing again (environment or arguments differ: {', '.join(_differing(request['env'], parsed_env))})")
+    print(f"dbt {' '.join(request['args'])}: {how}", flush=True)  # in worker.log, beside the warm-up's own output
     sys.stderr.flush()
     for target, fd in zip((0, 1, 2), fds, strict=True):
         os.dup2(fd, target)

@@ -24,7 +24,8 @@ anti join (select {% for c in columns %}{{ adapter.quote(c) }}{{ ', ' if not loo
 {%- endif %}
 {%- endmacro %}
 
-{#- md5 of the model's rules: its rendered SQL (macros expanded, the input left out) and its seeds' content. -#}
+{#- md5 of the model's rules: its rendered SQL (macros expanded, the input left out) and its seeds' content. The
+    SQL names no database (macros/relation_names.sql): a copy of the warehouse under another name keeps its version. -#}
 {% macro row_sync_version(rules_sql) -%}
 {%- if not execute -%}{{ return('') }}{%- endif -%}
 {%- set seeds = [] -%}
@@ -33,8 +34,7 @@ anti join (select {% for c in columns %}{{ adapter.quote(c) }}{{ ', ' if not loo
                         ~ ref(graph.nodes[uid].name) ~ " as t)") -%}
 {%- endfor -%}
 {%- set content = run_query("select concat_ws('|', " ~ (seeds | join(', ') or "''") ~ ")").columns[0].values()[0] -%}
-{#- the database's own name (the file's) is no rule: a copy of the warehouse under another name keeps its version -#}
-{{ return(local_md5(rules_sql | replace(adapter.quote(this.database) ~ '.', '') ~ '|' ~ content)) }}
+{{ return(local_md5(rules_sql ~ '|' ~ content)) }}
 {%- endmacro %}
 
 {% macro row_sync_input_columns(input) -%}

@@ -40,6 +40,7 @@ from dagster_dbt import (
 from packaging import version
 
 from pipelines.config import REPO_ROOT, dbt_threads, duckdb_memory_limit
+from pipelines.dbt_worker import Worker, real_dbt
 from pipelines.resources import WarehouseResource, close_build_connection
 
 DBT_DIR = REPO_ROOT / "dbt_project"
@@ -379,16 +380,16 @@ def planned_nodes(selection: list[str] | None) -> set[str]:
 
 
 DBT_ASSETS = build_dbt_assets()
-# the dbt installed in this environment (the venv is not always on PATH, e.g. `.venv/bin/zhengai run`), through
-# `zhengai-dbt`: a dbt process `zhengai run` started early when there is one (pipelines/dbt_worker.py), else dbt
+# the dbt installed in this environment through `zhengai-dbt`: a dbt process `zhengai run` started early when there
+# is one (pipelines/dbt_worker.py), else dbt
 _CLIENT = Path(sys.executable).with_name("zhengai-dbt")
-DBT_EXECUTABLE = str(_CLIENT if _CLIENT.exists() else Path(sys.executable).with_name("dbt"))
+DBT_EXECUTABLE = str(_CLIENT) if _CLIENT.exists() else real_dbt()
 
 
 def start_dbt_worker(home: Path, build_dir: Path):
     """A dbt process that imports dbt and parses the project while the run reads its sources (pipelines/dbt_worker)."""
-    from pipelines.dbt_worker import Worker
-
     return Worker(dbt_target(home), work_db_link(build_dir), DBT_DIR) if HAS_DBT and _CLIENT.exists() else None
+
+
 RESOURCES = ({"dbt": ZhengaiDbt(project_dir=PROJECT, profiles_dir=str(DBT_DIR), dbt_executable=DBT_EXECUTABLE)}
              if HAS_DBT else {})

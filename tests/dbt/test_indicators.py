@@ -8,30 +8,17 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from pipelines.config import REPO_ROOT
+from tests.dbt.conftest import run_dbt
 from tests.dbt.fixtures.indicator_inputs import write_college
 
-DBT_DIR = REPO_ROOT / "dbt_project"
 Y = "2024-2025"
 
 
 @pytest.fixture(scope="module")
 def values(tmp_path_factory):
-    from dbt.cli.main import dbtRunner
-
     db = tmp_path_factory.mktemp("indicators") / "work.duckdb"
     write_college(db)
-    mp = pytest.MonkeyPatch()
-    mp.setenv("ZHENGAI_WORK_DB", str(db))
-    try:
-        res = dbtRunner().invoke([
-            "build", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
-            "--target-path", str(db.parent / "target"), "--log-path", str(db.parent / "logs"), "--quiet",
-            "--select", "resource_type:seed", "path:models/indicators", "--indirect-selection", "cautious"])
-    finally:
-        mp.undo()
-    failed = [f"{r.node.name}: {r.message}" for r in (res.result or []) if r.status not in ("success", "pass")]
-    assert res.success, failed or res.exception
+    run_dbt(db, "build", "--select", "resource_type:seed", "path:models/indicators", "--indirect-selection", "cautious")
     # (not read_only: dbt keeps its in-process connection to the file open)
     with duckdb.connect(str(db)) as con:
         rows = con.execute("select level, entity_id, period, indicator_code, value, scope_value, college_code, "

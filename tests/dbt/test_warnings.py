@@ -171,22 +171,10 @@ def _student_tables():
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    from dbt.cli.main import dbtRunner
-
     db = tmp_path_factory.mktemp("warnings") / "work.duckdb"
     write_tables(db, {"indicators.fct_indicator_values": _indicator_rows(), **_student_tables()})
-    mp = pytest.MonkeyPatch()
-    mp.setenv("ZHENGAI_WORK_DB", str(db))
-    try:
-        res = dbtRunner().invoke([
-            "build", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
-            "--target-path", str(db.parent / "target"), "--log-path", str(db.parent / "logs"), "--quiet",
-            "--select", "resource_type:seed", "path:models/warnings", "path:models/spiral", "path:tests/config",
-            "--indirect-selection", "cautious"])
-    finally:
-        mp.undo()
-    failed = [f"{r.node.name}: {r.message}" for r in (res.result or []) if r.status not in ("success", "pass")]
-    assert res.success, failed or res.exception
+    run_dbt(db, "build", "--select", "resource_type:seed", "path:models/warnings", "path:models/spiral",
+            "path:tests/config", "--indirect-selection", "cautious")
     return db
 
 
