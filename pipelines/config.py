@@ -16,7 +16,7 @@ passwords) go only into the environment, inside the SQLAlchemy URL, never into t
 | ZHENGAI_KEEP_VERSIONS | 5 | published warehouse versions kept for rollback |
 | ZHENGAI_TODAY | (today) | the day deadlines are judged against (gate: 完成时限 not in the past; dbt: 逾期), YYYY-MM-DD |
 | ZHENGAI_DUCKDB_MEMORY | 2GB | DuckDB memory limit of the ingestion and dbt connections (larger work spills to disk) |
-| ZHENGAI_DBT_THREADS | 1 | dbt threads: models built side by side in dbt's one DuckDB connection, sharing its memory limit (4 ran out of 2GB on L) |
+| ZHENGAI_DBT_THREADS | (by size) | dbt threads of the pipeline's dbt step: models built side by side in dbt's one DuckDB connection, sharing its memory limit. Unset: 2 while the largest raw table has at most 500,000 rows per GB of ZHENGAI_DUCKDB_MEMORY, else 1 (on L, 6.5 M 成绩 rows, 2 threads ran out of 2GB) |
 
 Notification channels (ZHENGAI_SMTP_*, ZHENGAI_WEBHOOK_*) are read by pipelines/notify/settings.py.
 """
@@ -48,9 +48,15 @@ def duckdb_memory_limit() -> str:
     return os.environ.get("ZHENGAI_DUCKDB_MEMORY", "2GB")
 
 
-def dbt_threads() -> str:
-    """dbt's threads (ZHENGAI_DBT_THREADS; dbt reads it in profiles.yml, with the same default)."""
-    return os.environ.get("ZHENGAI_DBT_THREADS", "1")
+ROWS_PER_GB_FOR_TWO_DBT_THREADS = 500_000  # S (0.65 M 成绩 rows) builds with 2 threads in 2 GB; L (6.5 M) does not
+
+
+def dbt_threads(largest_raw_rows: int, memory_limit_bytes: float) -> int:
+    """The dbt step's threads: ZHENGAI_DBT_THREADS when set; else 2 while the largest raw table is small next to
+    DuckDB's memory limit, which the threads share (two large fact tables built at once ran out of it), else 1."""
+    if os.environ.get("ZHENGAI_DBT_THREADS"):
+        return int(os.environ["ZHENGAI_DBT_THREADS"])
+    return 2 if largest_raw_rows <= ROWS_PER_GB_FOR_TWO_DBT_THREADS * memory_limit_bytes / 2**30 else 1
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:

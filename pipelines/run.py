@@ -225,6 +225,7 @@ def run_pipeline(job_name: str = "daily_refresh", *, out=None) -> RunSummary:
     worker = None
     acquire(settings.home, run_id)  # before loading the definitions: a second run stops at once
     try:
+        start_prefetch(settings)  # first: it reads while this process imports Dagster and the definitions
         from pipelines.definitions import defs
 
         job = defs.resolve_job_def(job_name)
@@ -242,6 +243,9 @@ def run_pipeline(job_name: str = "daily_refresh", *, out=None) -> RunSummary:
                                             run_config={"loggers": {"progress": {}}}, asset_selection=selection)
         status_note = None if result.success else _republish_status(settings, run_id)
     finally:
+        from pipelines.ingest import prefetch
+
+        prefetch.stop()
         if worker is not None:
             worker.stop()
         discard_build(settings, run_id)  # a run that did not publish leaves no build folder behind
@@ -281,6 +285,25 @@ def without_dbt_when_nothing_changed(job, settings: Settings) -> list | None:
     dbt_keys = {k for a in DBT_ASSETS for k in a.keys}
     keys = job.asset_layer.executable_asset_keys
     return sorted((k for k in keys if k not in dbt_keys), key=lambda k: k.to_user_string())
+
+
+def start_prefetch(settings: Settings):
+    """Read the tables of the units this run will read (judged on the served warehouse) in a process of its own,
+    ahead of the ingest steps (pipelines/ingest/prefetch.py). One run at a time (the run lock): one spool folder."""
+    from pipelines.ingest import prefetch
+    from pipelines.ingest.units import units_to_read
+
+    serving = WarehouseLayout(settings.home).serving
+    try:
+        if serving.exists():
+            with duckdb.connect(str(serving), read_only=True) as con:
+                units = units_to_read(con, settings)
+        else:
+            units = units_to_read(None, settings)
+    except (duckdb.Error, OSError):  # cannot tell: the steps read everything themselves
+        return None
+    return prefetch.start(settings.home / "prefetch", [t.key for u in units for t in u.tables],
+                          settings.home / "logs" / "prefetch.log")
 
 
 def _republish_status(settings: Settings, run_id: str) -> str | None:

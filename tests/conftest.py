@@ -24,6 +24,7 @@ SLOW = [  # folders or files under tests/
     "simulator/test_simulator_output.py",
     "simulator/test_simulator_faults.py",
     "gate/test_simulated_college.py",
+    "ingest/test_prefetch.py",
 ]
 
 

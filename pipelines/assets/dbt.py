@@ -41,7 +41,7 @@ from packaging import version
 
 from pipelines.config import REPO_ROOT, dbt_threads, duckdb_memory_limit
 from pipelines.dbt_worker import Worker, real_dbt
-from pipelines.resources import WarehouseResource, close_build_connection
+from pipelines.resources import WarehouseResource, close_build_connection, size_bytes
 
 DBT_DIR = REPO_ROOT / "dbt_project"
 SEEDS_DIR = REPO_ROOT / "seeds"
@@ -99,12 +99,15 @@ def project_hash() -> str:
     return h.hexdigest()
 
 
-def plan_build(build: Path, current_hash: str) -> tuple[list[str] | None, int]:
-    """(dbt selection — None = everything, [] = nothing —, the last raw batch seq) for this build file."""
-    with duckdb.connect(str(build)) as con:
+def plan_build(build: Path, current_hash: str) -> tuple[list[str] | None, int, int]:
+    """(dbt selection — None = everything, [] = nothing —, the last raw batch seq, dbt threads) for this build file."""
+    with duckdb.connect(str(build), config={"memory_limit": duckdb_memory_limit()}) as con:
         con.execute(f"CREATE TABLE IF NOT EXISTS {BUILDS} (built_at TIMESTAMP, batch_seq BIGINT, "
                     "project_hash VARCHAR, selection VARCHAR)")
-        return _plan(con, current_hash)
+        largest = con.execute("SELECT coalesce(max(estimated_size), 0) FROM duckdb_tables() "
+                              "WHERE schema_name = 'raw'").fetchone()[0]
+        limit = size_bytes(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
+        return (*_plan(con, current_hash), dbt_threads(largest, limit))
 
 
 def _plan(con: duckdb.DuckDBPyConnection, current_hash: str) -> tuple[list[str] | None, int]:
@@ -197,7 +200,7 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
         close_build_connection()  # the ingest steps' connection: dbt's own process opens the build file
         build = warehouse.build_file(context.run.run_id)
         current = project_hash()
-        selection, seq = plan_build(build, current)
+        selection, seq, threads = plan_build(build, current)
         if selection and set(context.selected_asset_keys) != set(context.assets_def.keys):
             selection = None  # some models picked by hand in the Dagster UI: dagster-dbt selects exactly those
         if selection == []:
@@ -219,17 +222,18 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
         try:
             with log.open("a", encoding="utf-8") as fh, contextlib.redirect_stdout(fh):  # dagster-dbt echoes its log
                 if selection is None:
-                    invocation = dbt.cli(["build"], context=context, target_path=target)
+                    invocation = dbt.cli(["build", "--threads", str(threads)], context=context, target_path=target)
                 else:  # without the context: given it, dagster-dbt appends a `--select` of every selected asset
                     # after ours (dbt keeps the last one), which would rebuild everything
-                    invocation = dbt.cli(["build", "--select", *selection], manifest=_manifest(),
+                    invocation = dbt.cli(["build", "--threads", str(threads), "--select", *selection],
+                                         manifest=_manifest(),
                                          dagster_dbt_translator=TRANSLATOR, target_path=target)
                     # what no changed source feeds, first (it is upstream of what dbt rebuilds): reported while
                     # dbt, already started, connects and builds its first models
                     yield from _carried_over_models(context, {_asset_key(u) for u in planned})
                 yield from _as_outputs(context, invocation.stream(), tests)
         except DagsterDbtCliRuntimeError as exc:  # say which models failed and why, in the step's first line
-            raise dg.Failure(description=failed_nodes_zh(target / "run_results.json") or str(exc)) from exc
+            raise dg.Failure(description=failed_nodes_zh(target / "run_results.json", threads) or str(exc)) from exc
         finally:  # no stray link, whether dbt succeeded or not
             work_db.unlink(missing_ok=True)
             with contextlib.suppress(OSError):
@@ -269,7 +273,7 @@ class TestTally:
         return text + (f"：{'、'.join(failed)}（详见 dbt 日志）" if failed else "")
 
 
-def failed_nodes_zh(run_results: Path) -> str:
+def failed_nodes_zh(run_results: Path, threads: int = 1) -> str:
     """The models and seeds dbt could not build in its last invocation, with dbt's reason, in one line (the first
     line is what `zhengai run` prints); a memory error names the setting that raises the limit."""
     import json
@@ -285,8 +289,8 @@ def failed_nodes_zh(run_results: Path) -> str:
     text = f"dbt 有 {len(failed)} 个模型/种子表未能构建：" + "；".join(f"{name}（{why[:160]}）" for name, why in failed[:5])
     if any("Out of Memory" in why for _, why in failed):
         text += f"。DuckDB 内存不足：可调大 ZHENGAI_DUCKDB_MEMORY（当前 {duckdb_memory_limit()}）"
-        if dbt_threads() != "1":  # threads share the one memory limit
-            text += f"，或设 ZHENGAI_DBT_THREADS=1（当前 {dbt_threads()}）"
+        if threads > 1:  # threads share the one memory limit
+            text += f"，或设 ZHENGAI_DBT_THREADS=1（本次 {threads}）"
     return text
 
 

@@ -13,9 +13,8 @@ import dagster as dg
 
 from pipelines.ingest.errors import SYSTEM_ZH
 from pipelines.ingest.extract import SourceUnavailable
-from pipelines.ingest.raw_store import UNCHANGED
 from pipelines.ingest.units import SourceUnit, UnitOutcome, ingest_unit, source_units
-from pipelines.resources import WarehouseResource, close_build_connection
+from pipelines.resources import WarehouseResource, close_build_connection, settle_build_connection
 
 RETRIES = 3  # a source that cannot be reached (database down, share not mounted) is retried
 RETRY_WAIT = float(os.environ.get("ZHENGAI_RETRY_WAIT", "10"))  # seconds between attempts
@@ -53,17 +52,14 @@ def _unit_asset(unit: SourceUnit) -> dg.AssetsDefinition:
             if context.retry_number >= RETRIES:  # still unreachable: fail with the reason, not "retries exceeded"
                 raise dg.Failure(description=f"{unit.label_zh}：{exc}（已重试 {RETRIES} 次）") from exc
             raise dg.RetryRequested(max_retries=RETRIES, seconds_to_wait=RETRY_WAIT) from exc
-        finally:  # kept open only while units are skipped unchanged (nothing written, nothing held in memory)
-            if not _all_unchanged(outcome):
+        finally:
+            if outcome is None:
                 close_build_connection()
+            else:  # kept open for the next unit, unless DuckDB holds much memory
+                settle_build_connection()
         yield from _events(context, outcome)
 
     return _ingest
-
-
-def _all_unchanged(outcome: UnitOutcome | None) -> bool:
-    return outcome is not None and bool(outcome.tables) and all(
-        t.batch is not None and t.batch.status == UNCHANGED for t in outcome.tables.values())
 
 
 def _events(context: dg.AssetExecutionContext, outcome: UnitOutcome):

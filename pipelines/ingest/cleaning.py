@@ -33,9 +33,17 @@ _WITH_UNIT = {"int", "decimal"}
 SQL_TYPES = {"int": "BIGINT", "decimal": "DECIMAL(18, 6)", "date": "DATE", "bool": "BOOLEAN"}
 
 
+_INSTALLED: list = []  # the last connections this process installed the macros in (held: an id is not reused)
+
+
 def install(con) -> None:
-    """Create (or replace) the cleaning macros in `con`'s default database."""
+    """Create (or replace) the cleaning macros in `con`'s default database — once per connection (≈ 20 ms each time;
+    the gate types and looks up 34 tables a full run in the same connection)."""
+    if any(c is con for c in _INSTALLED):
+        return
     con.execute(SQL_FILE.read_text(encoding="utf-8"))
+    _INSTALLED.append(con)
+    del _INSTALLED[:-4]
 
 
 @lru_cache(maxsize=4)

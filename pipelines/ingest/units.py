@@ -39,7 +39,7 @@ from pipelines.gate.runner import (
     typed_batch,
     validate_table,
 )
-from pipelines.ingest import cleaning
+from pipelines.ingest import cleaning, prefetch
 from pipelines.ingest.contract import TableContract, load_contract
 from pipelines.ingest.errors import SYSTEM_ZH, SourceDataError, display_name
 from pipelines.ingest.extract import (
@@ -181,30 +181,61 @@ def _lookups(con: duckdb.DuckDBPyConnection, refs: list[str]) -> dict[str, list]
     return out
 
 
-def _validate(ext: Extract, con, run_id: str) -> list[GateResult]:
-    """The suite of the table on the batch as extracted: the runner types it in `con` with the SQL cleaning
-    macros, reports unreadable cells, and runs the rest of the suite on the typed values."""
+@dataclass
+class Prepared:
+    """A table read and typed, ready for its checks (`prepare`; the prefetch process hands these over)."""
+    ext: Extract
+    typed: tuple[pd.DataFrame, dict[str, pd.DataFrame]] | None  # None: nothing delivered yet (an optional source)
+    year_over_year: list[tuple[str, ExpectationOutcome]] = field(default_factory=list)  # stacked workbooks only
+
+
+def _suite_path(t: TableContract) -> Path:
+    return EXPECTATIONS_DIR / t.system / f"{t.table}.json"
+
+
+def checked_frame(ext: Extract) -> pd.DataFrame:
+    """The batch the suite runs on: in extract order, records numbered when the source numbers none (a database)."""
+    frame = ext.frame.reset_index(drop=True)
+    if ROW_COLUMN not in frame.columns:
+        frame[ROW_COLUMN] = range(1, len(frame) + 1)
+    return frame
+
+
+def prepare(t: TableContract, settings: Settings, con: duckdb.DuckDBPyConnection) -> Prepared:
+    """Read table `t`, type it with the SQL cleaning macros in `con` (typing costs a fixed planning time per call: a
+    stacked batch is typed once) and compare consecutive 采集学年 workbooks. Raises what `read_extract` raises.
+    Depends on the sources, the contract and the rules only, so `pipelines/ingest/prefetch.py` may do it ahead in
+    another process."""
+    ext = read_extract(t, settings)
+    if not ext.paths and t.system in OPTIONAL_SYSTEMS:
+        return Prepared(ext, None)
+    checked = checked_frame(ext)
+    typed = typed_batch(checked, load_suite_json(_suite_path(t)).get("meta", {}), con)
+    stacked = FILE_COLUMN in checked.columns
+    return Prepared(ext, typed, year_over_year_outcomes(ext, con, typed[0]) if stacked else [])
+
+
+def _validate(prepared: Prepared, con, run_id: str) -> list[GateResult]:
+    """The suite of the table on the batch as `prepare` typed it: the runner reports unreadable cells and runs the
+    rest of the suite on the typed values."""
+    ext, typed = prepared.ext, prepared.typed
     t = ext.table
-    suite = EXPECTATIONS_DIR / t.system / f"{t.table}.json"
+    suite = _suite_path(t)
     lookups = _lookups(con, _table_refs(t))
-    frame = ext.frame
-    typed_all = None
+    whole = checked_frame(ext)
     common = dict(source_system=t.system, source_table=t.table, sheet=ext.sheet, batch_id=run_id, lookups=lookups,
-                  run_id=run_id, con=con)
-    if FILE_COLUMN in frame.columns:  # stacked workbooks: each is its own submission, checked at once
-        whole = frame.reset_index(drop=True)
-        typed_all, unreadable_all = typed_batch(whole, load_suite_json(suite).get("meta", {}), con)
-        stacked = validate_table(whole, suite, source_file=None, pretyped=(typed_all, unreadable_all),
-                                 keep_all_failures=True, **common)
-        results = split_by_file(stacked, whole[FILE_COLUMN].to_numpy(), typed_all)  # none when no workbook has rows
+                  run_id=run_id, con=con, pretyped=typed)
+    if FILE_COLUMN in whole.columns:  # stacked workbooks: each is its own submission, checked at once
+        stacked = validate_table(whole, suite, source_file=None, keep_all_failures=True, **common)
+        results = split_by_file(stacked, whole[FILE_COLUMN].to_numpy(), typed[0])  # none when no workbook has rows
     else:
-        results = [validate_table(frame.reset_index(drop=True), suite, source_file=ext.source_file, **common)]
+        results = [validate_table(whole, suite, source_file=ext.source_file, **common)]
     unit_check = sheet_unit_outcome(ext, len(results[0].outcomes) if results else 0)
     if unit_check is not None and results:
         results[0].outcomes.append(unit_check)
-    if FILE_COLUMN in frame.columns and len(results) > 1:
+    if FILE_COLUMN in whole.columns and len(results) > 1:
         by_file = {r.source_file: r for r in results}
-        for file, outcome in year_over_year_outcomes(ext, con, typed_all):
+        for file, outcome in prepared.year_over_year:
             outcome.index = len(by_file[file].outcomes)
             by_file[file].outcomes.append(outcome)
     return results
@@ -323,6 +354,7 @@ def ingest_unit(con: duckdb.DuckDBPyConnection, unit: SourceUnit, settings: Sett
     outcome = UnitOutcome(unit)
     fingerprint = unit_fingerprint(con, unit, settings)
     if fingerprint is not None and _skip_unchanged(con, unit, fingerprint, outcome):
+        prefetch.forget(unit.tables)
         outcome.seconds = time.perf_counter() - started
         return outcome
     settle_long_lived()  # no unit's data is held here: what lives now lives on (GX, once the first unit imported it)
@@ -330,16 +362,18 @@ def ingest_unit(con: duckdb.DuckDBPyConnection, unit: SourceUnit, settings: Sett
     for t in unit.tables:
         to = outcome.tables[t.key] = TableOutcome(t)
         try:
-            ext = read_extract(t, settings)
+            prepared = prefetch.take(t, settings) or prepare(t, settings, con)
         except SourceDataError as exc:
             to.read_error = exc
             continue
-        if not ext.paths and t.system in OPTIONAL_SYSTEMS:  # nothing returned yet: nothing to check or load
+        ext = prepared.ext
+        if prepared.typed is None:  # nothing returned yet: nothing to check or load
             continue
         extracts[t.key] = ext
         store_notices(audit_db, ext, run_id)
         to.rows = len(ext.frame)
-        to.results = _validate(ext, con, run_id)
+        to.results = _validate(prepared, con, run_id)
+        del prepared
     if any(to.results for to in outcome.tables.values()):
         # one connection for the unit's results: opening and closing (a checkpoint) the audit file per result cost
         # ≈ 30 ms each, and 状态数据平台 stores 55 (11 tables × 5 workbooks)
@@ -454,13 +488,45 @@ def _batches_if_unchanged(con: duckdb.DuckDBPyConnection, unit: SourceUnit, fing
 def nothing_to_load(con: duckdb.DuckDBPyConnection, settings: Settings) -> bool:
     """True when no source unit would load anything: each one is unchanged since its last load (as `ingest_unit`
     judges it), or is an optional source with nothing delivered. `con`: the served warehouse, read-only."""
-    for unit in source_units():
+    return not units_to_read(con, settings, first_only=True)
+
+
+def units_to_read(con: duckdb.DuckDBPyConnection | None, settings: Settings, first_only: bool = False) -> list[SourceUnit]:
+    """The units a run will read, as `ingest_unit` judges them on the served warehouse `con` (None: nothing served
+    yet, every unit): changed since their last load, or checked against a table of a unit read (its new batch
+    changes their fingerprint). Optional sources with nothing delivered are read by nobody."""
+    units, read = source_units(), set()
+    for unit in units:
         if unit.system in OPTIONAL_SYSTEMS and not any(source_paths(t, settings) for t in unit.tables):
             continue  # e.g. no department has returned its workbook: ingest_unit reads and loads nothing
-        fingerprint = unit_fingerprint(con, unit, settings)
+        fingerprint = unit_fingerprint(con, unit, settings) if con is not None else None
         if fingerprint is None or _batches_if_unchanged(con, unit, fingerprint) is None:
-            return False
-    return True
+            read.add(unit.name)
+            if first_only:
+                break
+    ordered = in_step_order(units)
+    loaded = {t.key for u in units if u.name in read for t in u.tables}
+    for unit in ordered:  # a unit comes after the units it references
+        if unit.name not in read and unit.depends_on() & loaded:
+            read.add(unit.name)
+            loaded |= {t.key for t in unit.tables}
+    return [u for u in ordered if u.name in read]
+
+
+def in_step_order(units: list[SourceUnit]) -> list[SourceUnit]:
+    """Units in the order Dagster's in-process executor runs their steps: first those that reference no other unit,
+    by name; each finished step queues, by name, the steps it made ready (the prefetch reads in this order)."""
+    owner = {t.key: u.name for u in units for t in u.tables}
+    needs = {u.name: {owner[d] for d in u.depends_on() if d in owner} for u in units}
+    by_name = {u.name: u for u in units}
+    queue = sorted(n for n, deps in needs.items() if not deps)
+    done: list[str] = []
+    while queue:
+        name = queue.pop(0)
+        done.append(name)
+        queue += sorted(n for n, deps in needs.items()
+                        if n not in done and n not in queue and deps <= set(done))
+    return [by_name[n] for n in done]
 
 
 def _record_fingerprint(con: duckdb.DuckDBPyConnection, unit: SourceUnit, fingerprint: str) -> None:

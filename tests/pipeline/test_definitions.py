@@ -78,14 +78,13 @@ def test_progress_line_tells_warned_tests_from_failed_ones():
         TEST_LISTENERS.clear()
 
 
-def test_a_failed_dbt_build_names_the_models_and_the_memory_setting(tmp_path, monkeypatch):
+def test_a_failed_dbt_build_names_the_models_and_the_memory_setting(tmp_path):
     """When dbt cannot build a model, the step's first line names it with dbt's reason; an out-of-memory error also
     names the settings that help (what a college with a large 成绩 table meets first)."""
     import json
 
     from pipelines.assets.dbt import failed_nodes_zh
 
-    monkeypatch.delenv("ZHENGAI_DBT_THREADS", raising=False)
 
     oom = ("Runtime Error in model stg_jiaowu__score (models/staging/stg_jiaowu__score.sql)\n"
            "  Out of Memory Error: could not allocate block (1.8 GiB/1.8 GiB used)")
@@ -99,8 +98,7 @@ def test_a_failed_dbt_build_names_the_models_and_the_memory_setting(tmp_path, mo
     assert text.startswith("dbt 有 1 个模型/种子表未能构建：stg_jiaowu__score（Out of Memory Error: could not allocate "
                            "block (1.8 GiB/1.8 GiB used)）。DuckDB 内存不足：可调大 ZHENGAI_DUCKDB_MEMORY")
     assert "ZHENGAI_DBT_THREADS" not in text  # one thread already: nothing to lower
-    monkeypatch.setenv("ZHENGAI_DBT_THREADS", "4")
-    assert failed_nodes_zh(tmp_path / "run_results.json").endswith("，或设 ZHENGAI_DBT_THREADS=1（当前 4）")
+    assert failed_nodes_zh(tmp_path / "run_results.json", threads=2).endswith("，或设 ZHENGAI_DBT_THREADS=1（本次 2）")
     assert failed_nodes_zh(tmp_path / "missing.json") == ""
 
 
@@ -122,3 +120,18 @@ def test_processes_loading_the_definitions_at_once_each_read_a_whole_manifest():
     counts = {int(out.strip()) for out, _ in outs}
     assert len(counts) == 1 and counts.pop() > 300  # the same whole manifest for each: ~400 models and tests
     assert manifest.stat().st_mtime > 0
+
+
+def test_dbt_threads_follow_the_size_of_the_largest_raw_table(monkeypatch):
+    """Two threads share DuckDB's one memory limit: two while the largest raw table is small next to it (S: 0.65 M
+    成绩 rows in 2 GB), one beyond (L: 6.5 M rows ran out of 2 GB with two); ZHENGAI_DBT_THREADS decides when set."""
+    from pipelines.config import dbt_threads
+
+    monkeypatch.delenv("ZHENGAI_DBT_THREADS", raising=False)
+    gib = 2**30
+    assert dbt_threads(654_000, 1.8 * gib) == 2  # DuckDB's 2GB is 1.8 GiB
+    assert dbt_threads(6_540_000, 1.8 * gib) == 1
+    assert dbt_threads(1_960_000, 1.8 * gib) == 1  # M: as measured before, one thread
+    assert dbt_threads(1_960_000, 8 * gib) == 2  # a college that gives DuckDB more memory
+    monkeypatch.setenv("ZHENGAI_DBT_THREADS", "4")
+    assert dbt_threads(6_540_000, 1.8 * gib) == 4

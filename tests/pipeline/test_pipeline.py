@@ -214,6 +214,9 @@ def test_one_changed_file_rebuilds_only_what_it_feeds_and_equals_a_full_build(pu
     assert new == (20,)
     # dbt ran in the process `zhengai run` started early, on the project it had parsed meanwhile
     assert "on the manifest parsed in advance" in (copy / "dbt" / "worker.log").read_text(encoding="utf-8")
+    # the one changed file, and nothing else, was read ahead (nothing references 违纪处分)
+    plan = (copy / "logs" / "prefetch.log").read_text(encoding="utf-8").splitlines()[0]
+    assert plan == "plan: xuegong.discipline"
     # the reference: the same raw data, every model rebuilt by a plain `dbt build`; the table written by
     # difference (macros/row_sync.sql) is built from nothing there
     full = tmp_path / "full.duckdb"
@@ -234,6 +237,27 @@ def test_one_changed_file_rebuilds_only_what_it_feeds_and_equals_a_full_build(pu
             f"SELECT (SELECT count(*) FROM (SELECT * FROM a.{t} EXCEPT ALL SELECT * FROM b.{t})) + "
             f"(SELECT count(*) FROM (SELECT * FROM b.{t} EXCEPT ALL SELECT * FROM a.{t}))").fetchone()[0]]
     assert differ == []
+
+
+def test_a_run_reads_ahead_the_changed_units_and_those_checked_against_them(published, tmp_path, env):
+    """`units_to_read` on the served warehouse, as the prefetch of `zhengai run` asks it: nothing when nothing
+    changed; a new 学生学籍 export is read, and so is every unit whose 学号 check reads the students again."""
+    from pipelines.config import load_settings
+    from pipelines.ingest.units import units_to_read
+
+    home, _, _ = published
+    copy = tmp_path / "warehouse"
+    shutil.copytree(home, copy, symlinks=True)
+    env(copy)
+    serving = WarehouseLayout(copy).serving
+    with duckdb.connect(str(serving), read_only=True) as con:
+        assert units_to_read(con, load_settings()) == []
+    with open(copy / "sources" / "xuegong" / "学生学籍.csv", "ab") as fh:
+        fh.write(b"\r\n")
+    with duckdb.connect(str(serving), read_only=True) as con:
+        names = [u.name for u in units_to_read(con, load_settings())]
+    assert names == ["xuegong__student", "jiaowu__attendance_record", "jiaowu__score", "xuegong__aid",
+                     "xuegong__discipline", "xuegong__employment", "xuegong__psych"]  # in the order the steps run
 
 
 def test_every_table_and_view_of_a_copied_serving_file_opens_read_only(published, tmp_path):
