@@ -472,13 +472,14 @@ def validate_table(
     con=None,
     pretyped: tuple[pd.DataFrame, dict[str, pd.DataFrame]] | None = None,
     keep_all_failures: bool = False,
+    gx_ahead: Mapping[int, ExpectationOutcome] | None = None,
+    gx_only: bool = False,
 ) -> GateResult:
     """Validate one extracted table with its suite; never raises for bad data, only for a bad suite. `con`: a DuckDB
     connection to type the batch in (an in-memory one when None). `keep_all_failures`: every failing row, not
-    the first MAX_FAILURES_KEPT (a stacked batch is split by file afterwards: `split_by_file`)."""
+    the first MAX_FAILURES_KEPT (a stacked batch is split by file afterwards: `split_by_file`). `gx_ahead`: what GX
+    judged of this batch beforehand (`gx_judgements`), taken as judged; `gx_only`: judge only what GX judges."""
     import time
-
-    from great_expectations import ExpectationSuite
 
     started = time.perf_counter()
     suite_json = load_suite_json(suite_path_or_name)
@@ -527,6 +528,9 @@ def validate_table(
             outcome.allowed = list(outcome.kwargs["value_set"])
         if "{values}" in outcome.rule_zh:
             outcome.rule_zh = outcome.rule_zh.replace("{values}", _allowed_text(outcome.allowed))
+        if gx_only and (meta.get("engine") == "sql" or exp["type"] in (COLUMN_EXISTS, NOT_NULL) or (
+                exp["type"] == IN_SET and (meta.get("value_set_from_seed") or meta.get("value_set_from_table")))):
+            continue  # judged here, not by GX
         if meta.get("engine") == "sql":
             _fill_readable(outcome, unreadable.get(cols[0]), written, len(df), keep)
             continue
@@ -541,11 +545,16 @@ def validate_table(
         if exp["type"] == NOT_NULL:
             _fill_not_null(outcome, df[cols[0]], written, rows, _unreadable_positions(unreadable, cols[0]), keep)
             continue
+        if gx_ahead is not None and i in gx_ahead:
+            _take_judgement(outcome, gx_ahead[i])
+            continue
         run_exp = copy.deepcopy(exp)
         run_exp.setdefault("meta", {})["gate_index"] = i
         to_run.append(run_exp)
 
-    if to_run:
+    if to_run:  # imported here: a batch judged by GX beforehand needs no GX in this process
+        from great_expectations import ExpectationSuite
+
         suite = ExpectationSuite(name=suite_json.get("name", str(suite_path_or_name)), expectations=to_run)
         if len(suite.expectations) != len(to_run):
             raise ValueError(f"{suite_path_or_name}: GX refused some expectations (see log)")
@@ -568,6 +577,24 @@ def validate_table(
         n_rows=len(df), outcomes=outcomes, table_zh=suite_meta.get("table_zh", ""),
         seconds=time.perf_counter() - started,
     )
+
+
+def gx_judgements(df: pd.DataFrame, suite_path_or_name: str | Path,
+                   pretyped: tuple[pd.DataFrame, dict[str, pd.DataFrame]],
+                   keep_all_failures: bool = False) -> dict[int, ExpectationOutcome]:
+    """What GX judges of a suite on a typed batch, by expectation index. None of it reads a reference table (those
+    checks are judged here, `_fill_membership`), so it can be judged before the referenced tables are loaded, in
+    the prefetch process (pipelines/ingest/prefetch.py); `validate_table(..., gx_ahead=…)` takes it as judged."""
+    result = validate_table(df, suite_path_or_name, source_system="", source_table="", lookups={},
+                            pretyped=pretyped, keep_all_failures=keep_all_failures, gx_only=True)
+    return {o.index: o for o in result.outcomes if o.success is not None}
+
+
+def _take_judgement(o: ExpectationOutcome, judged: ExpectationOutcome) -> None:
+    """GX's verdict on the same expectation of the same batch, judged beforehand."""
+    for name in ("success", "error", "element_count", "unexpected_count", "unexpected_percent", "failures",
+                 "positions"):
+        setattr(o, name, getattr(judged, name))
 
 
 def _row_number(rows, p: int) -> int | None:

@@ -18,6 +18,7 @@ import functools
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from pipelines.gate.runner import (
     ExpectationOutcome,
     Failure,
     GateResult,
+    gx_judgements,
     load_suite_json,
     split_by_file,
     typed_batch,
@@ -187,6 +189,7 @@ class Prepared:
     ext: Extract
     typed: tuple[pd.DataFrame, dict[str, pd.DataFrame]] | None  # None: nothing delivered yet (an optional source)
     year_over_year: list[tuple[str, ExpectationOutcome]] = field(default_factory=list)  # stacked workbooks only
+    gx: dict[int, ExpectationOutcome] | None = None  # what GX judged (`gx_judgements`); None: the step has GX judge
 
 
 def _suite_path(t: TableContract) -> Path:
@@ -201,30 +204,32 @@ def checked_frame(ext: Extract) -> pd.DataFrame:
     return frame
 
 
-def prepare(t: TableContract, settings: Settings, con: duckdb.DuckDBPyConnection) -> Prepared:
+def prepare(t: TableContract, settings: Settings, con: duckdb.DuckDBPyConnection,
+            judge: Callable[[], bool] = lambda: False) -> Prepared:
     """Read table `t`, type it with the SQL cleaning macros in `con` (typing costs a fixed planning time per call: a
-    stacked batch is typed once) and compare consecutive 采集学年 workbooks. Raises what `read_extract` raises.
-    Depends on the sources, the contract and the rules only, so `pipelines/ingest/prefetch.py` may do it ahead in
-    another process."""
+    stacked batch is typed once), compare consecutive 采集学年 workbooks and — when `judge()` says so after typing —
+    have GX judge its suite. Raises what `read_extract` raises. Depends on the sources, the contract, the suites and
+    the rules only (not on other tables), so `pipelines/ingest/prefetch.py` may do it ahead in another process."""
     ext = read_extract(t, settings)
     if not ext.paths and t.system in OPTIONAL_SYSTEMS:
         return Prepared(ext, None)
-    checked = checked_frame(ext)
-    typed = typed_batch(checked, load_suite_json(_suite_path(t)).get("meta", {}), con)
+    suite, checked = _suite_path(t), checked_frame(ext)
+    typed = typed_batch(checked, load_suite_json(suite).get("meta", {}), con)
     stacked = FILE_COLUMN in checked.columns
-    return Prepared(ext, typed, year_over_year_outcomes(ext, con, typed[0]) if stacked else [])
+    gx = gx_judgements(checked, suite, typed, keep_all_failures=stacked) if judge() else None
+    return Prepared(ext, typed, year_over_year_outcomes(ext, con, typed[0]) if stacked else [], gx)
 
 
 def _validate(prepared: Prepared, con, run_id: str) -> list[GateResult]:
-    """The suite of the table on the batch as `prepare` typed it: the runner reports unreadable cells and runs the
-    rest of the suite on the typed values."""
+    """The suite of the table on the batch as `prepare` typed it (and as GX judged it, when it did): the runner
+    reports unreadable cells and runs the rest of the suite on the typed values."""
     ext, typed = prepared.ext, prepared.typed
     t = ext.table
     suite = _suite_path(t)
     lookups = _lookups(con, _table_refs(t))
     whole = checked_frame(ext)
     common = dict(source_system=t.system, source_table=t.table, sheet=ext.sheet, batch_id=run_id, lookups=lookups,
-                  run_id=run_id, con=con, pretyped=typed)
+                  run_id=run_id, con=con, pretyped=typed, gx_ahead=prepared.gx)
     if FILE_COLUMN in whole.columns:  # stacked workbooks: each is its own submission, checked at once
         stacked = validate_table(whole, suite, source_file=None, keep_all_failures=True, **common)
         results = split_by_file(stacked, whole[FILE_COLUMN].to_numpy(), typed[0])  # none when no workbook has rows
@@ -449,10 +454,20 @@ def unit_fingerprint(con: duckdb.DuckDBPyConnection, unit: SourceUnit, settings:
             return None
         latest = dict(rows)
         h.update(repr([(d, latest.get(d)) for d in deps]).encode())
-    for folder in _CODE_DIRS:
-        for f in sorted([*folder.glob("*.py"), *folder.glob("*.sql")]):
-            h.update(f.read_bytes())
+    h.update(_code_hash(tuple((str(f), f.stat().st_mtime_ns) for folder in _CODE_DIRS
+                              for f in sorted([*folder.glob("*.py"), *folder.glob("*.sql")]))))
     return h.hexdigest()
+
+
+@functools.lru_cache(maxsize=4)
+def _code_hash(files: tuple[tuple[str, int], ...]) -> bytes:
+    """The reading and checking code, hashed once per version of its files (asked for every unit, twice a run)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for f, _mtime in files:
+        h.update(Path(f).read_bytes())
+    return h.digest()
 
 
 def _skip_unchanged(con: duckdb.DuckDBPyConnection, unit: SourceUnit, fingerprint: str,

@@ -16,7 +16,7 @@ from pipelines.config import load_settings
 from pipelines.ingest import prefetch
 from pipelines.ingest.contract import load_contract
 from pipelines.ingest.errors import SourceDataError
-from pipelines.ingest.units import prepare
+from pipelines.ingest.units import _validate, prepare
 
 # a CSV, a workbook, a 教务 database table, a 状态数据平台 table stacked from several workbooks
 KEYS = ["xuegong.student", "renshi.staff", "jiaowu.major", "zhuangtai.a1_school"]
@@ -66,6 +66,13 @@ def test_a_prefetched_table_is_what_the_step_would_prepare_itself(home):
             assert ahead.typed[1].keys() == own.typed[1].keys()
             for column, bad in own.typed[1].items():
                 pd.testing.assert_frame_equal(ahead.typed[1][column], bad)
+            assert ahead.year_over_year == own.year_over_year
+            # nobody waited for the table: GX judged it in the process, and the gate's verdicts are the same as
+            # when the step has GX judge it (`own`)
+            assert ahead.gx and own.gx is None
+            with duckdb.connect() as con:
+                mine, theirs = _validate(own, con, "run"), _validate(ahead, con, "run")
+            assert [[repr(o) for o in r.outcomes] for r in theirs] == [[repr(o) for o in r.outcomes] for r in mine]
         log = (home / "logs" / "prefetch.log").read_text(encoding="utf-8")
         assert all(f"{key}: " in log for key in KEYS), log  # the process prepared each of them
         assert not list((home / "prefetch").glob("*.pkl"))  # each pickle is gone once taken
