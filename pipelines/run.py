@@ -225,13 +225,13 @@ def run_pipeline(job_name: str = "daily_refresh", *, out=None) -> RunSummary:
     worker = None
     acquire(settings.home, run_id)  # before loading the definitions: a second run stops at once
     try:
-        start_prefetch(settings)  # first: it reads while this process imports Dagster and the definitions
+        to_read = start_prefetch(settings)  # first: it reads while this process imports Dagster and the definitions
         from pipelines.definitions import defs
 
         job = defs.resolve_job_def(job_name)
         started = time.perf_counter()
         PROGRESS_OUT[0] = out
-        selection = without_dbt_when_nothing_changed(job, settings)
+        selection = without_dbt_when_nothing_changed(job, settings, to_read)
         if selection is not None:
             print(NOTHING_CHANGED_ZH, file=out or sys.stdout, flush=True)
         else:  # dbt will run: it imports and parses on the other core while the sources are read
@@ -263,13 +263,14 @@ def run_pipeline(job_name: str = "daily_refresh", *, out=None) -> RunSummary:
 NOTHING_CHANGED_ZH = "数据源与 dbt 项目均未变化：本次运行不含 dbt 计算，模型沿用已发布的版本"
 
 
-def without_dbt_when_nothing_changed(job, settings: Settings) -> list | None:
+def without_dbt_when_nothing_changed(job, settings: Settings, to_read: list | None = None) -> list | None:
     """The job's assets minus the dbt models when no source unit would load anything and dbt has nothing to build
     (judged on the served warehouse, as the steps would judge it); None (the whole job) otherwise.
 
     The dbt step would only report its models as carried over: leaving it out of the run saves Dagster writing a
     planned event for each of the 108 models, and the run shows that dbt did not run. Should a source change after
-    this look, its unit loads it and the publish step refuses to publish raw data newer than the models."""
+    this look, its unit loads it and the publish step refuses to publish raw data newer than the models. `to_read`:
+    the units the run will read, when already known (`start_prefetch`)."""
     from pipelines.assets.dbt import DBT_ASSETS, models_are_current
     from pipelines.ingest.units import nothing_to_load
 
@@ -278,7 +279,8 @@ def without_dbt_when_nothing_changed(job, settings: Settings) -> list | None:
         return None
     try:
         with duckdb.connect(str(serving), read_only=True) as con:
-            if not (nothing_to_load(con, settings) and models_are_current(con)):
+            nothing = not to_read if to_read is not None else nothing_to_load(con, settings)
+            if not (nothing and models_are_current(con)):
                 return None
     except (duckdb.Error, OSError):  # cannot tell: run everything (the steps report what is wrong)
         return None
@@ -287,9 +289,10 @@ def without_dbt_when_nothing_changed(job, settings: Settings) -> list | None:
     return sorted((k for k in keys if k not in dbt_keys), key=lambda k: k.to_user_string())
 
 
-def start_prefetch(settings: Settings):
+def start_prefetch(settings: Settings) -> list | None:
     """Read the tables of the units this run will read (judged on the served warehouse) in a process of its own,
-    ahead of the ingest steps (pipelines/ingest/prefetch.py). One run at a time (the run lock): one spool folder."""
+    ahead of the ingest steps (pipelines/ingest/prefetch.py). One run at a time (the run lock): one spool folder.
+    Returns those units (None: could not tell)."""
     from pipelines.ingest import prefetch
     from pipelines.ingest.units import units_to_read
 
@@ -302,8 +305,9 @@ def start_prefetch(settings: Settings):
             units = units_to_read(None, settings)
     except (duckdb.Error, OSError):  # cannot tell: the steps read everything themselves
         return None
-    return prefetch.start(settings.home / "prefetch", [t.key for u in units for t in u.tables],
-                          settings.home / "logs" / "prefetch.log")
+    prefetch.start(settings.home / "prefetch", [t.key for u in units for t in u.tables],
+                   settings.home / "logs" / "prefetch.log")
+    return units
 
 
 def _republish_status(settings: Settings, run_id: str) -> str | None:

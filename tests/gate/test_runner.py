@@ -232,3 +232,51 @@ def test_presence_and_emptiness_are_judged_as_gx_judges_them(rows):
     if rows:
         assert [theirs["expect_column_values_to_not_be_null", c].result["unexpected_count"] for c in columns] == [
             2, 2, 3, 3]
+
+
+@pytest.mark.parametrize("rows", [7, 0])
+def test_ranges_and_row_counts_are_judged_as_gx_judges_them(rows):
+    """Numeric ranges with plain bounds and row counts are checked by the runner itself (≈ 120 expectations a run,
+    GX's fixed cost each): the same verdict, counts, percentage and failing rows as GX's own expectations — bounds
+    inclusive, empty cells not judged — on the kinds of numeric column a typed batch holds."""
+    import great_expectations as gx
+    import numpy as np
+
+    from pipelines.gate.runner import ExpectationOutcome, _batch_definition, _fill_between, _fill_row_count
+
+    frame = pd.DataFrame({
+        "int": [0, 5, 10, -1, 11, 10, 3],
+        "float": [0.0, np.nan, 10.0, 10.000001, -0.5, 2.5, np.nan],
+        "nullable": pd.Series([1, None, 120, 0, None, 100, 101], dtype="Int64"),
+        "empty": [np.nan] * 7,
+        "_source_row": range(2, 9)}).head(rows)
+    cases = [("int", 0, 10), ("float", 0, 10), ("nullable", 1, 100), ("empty", 0, 1), ("int", None, 5),
+             ("float", 3, None)]
+    counts = [(0, 7), (7, None), (3, 5), (None, 6)]
+    suite = gx.ExpectationSuite(name="parity", expectations=[
+        *(gx.expectations.ExpectColumnValuesToBeBetween(column=c, min_value=lo, max_value=hi) for c, lo, hi in cases),
+        *(gx.expectations.ExpectTableRowCountToBeBetween(min_value=lo, max_value=hi) for lo, hi in counts)])
+    results = _batch_definition().get_batch(batch_parameters={"dataframe": frame}).validate(
+        suite, result_format={"result_format": "COMPLETE", "return_unexpected_index_query": False}).results
+    theirs = {(r.expectation_config.kwargs.get("column"), r.expectation_config.kwargs.get("min_value"),
+               r.expectation_config.kwargs.get("max_value")): r for r in results}  # GX reorders its results
+    for c, lo, hi in cases:
+        r = theirs[c, lo, hi]
+        mine = ExpectationOutcome(index=0, expectation_type="expect_column_values_to_be_between", columns=(c,),
+                                  columns_zh=(c,), severity="blocking", success=None, rule_zh="",
+                                  kwargs={"column": c, "min_value": lo, "max_value": hi})
+        _fill_between(mine, frame[c], frame, frame["_source_row"].to_numpy())
+        assert (mine.success, mine.element_count, mine.unexpected_count, mine.unexpected_percent) == (
+            r.success, r.result["element_count"], r.result["unexpected_count"], r.result["unexpected_percent"]), c
+        assert mine.positions == r.result["unexpected_index_list"], (c, lo, hi)
+        assert [f.source_row for f in mine.failures] == [p + 2 for p in r.result["unexpected_index_list"]]
+    for lo, hi in counts:
+        r = theirs[None, lo, hi]
+        mine = ExpectationOutcome(index=0, expectation_type="expect_table_row_count_to_be_between", columns=(),
+                                  columns_zh=(), severity="blocking", success=None, rule_zh="",
+                                  kwargs={"min_value": lo, "max_value": hi})
+        _fill_row_count(mine, len(frame))
+        assert mine.success == r.success, (lo, hi)
+        assert "unexpected_index_list" not in r.result  # table level: GX gives no counts either
+    if rows:
+        assert [theirs[case].result["unexpected_count"] for case in cases] == [2, 2, 3, 0, 3, 3]

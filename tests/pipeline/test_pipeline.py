@@ -134,7 +134,7 @@ def test_second_run_of_unchanged_sources_adds_no_batch_and_publishes_same_tables
     assert _dbt_reports(summary.run_id) == []
     # a run of the whole job (a schedule's) gets to the dbt step: dbt does not run, and the step reports as carried
     # over just the models the publish step waits for, none as built
-    monkeypatch.setattr(pipelines.run, "without_dbt_when_nothing_changed", lambda job, settings: None)
+    monkeypatch.setattr(pipelines.run, "without_dbt_when_nothing_changed", lambda job, settings, to_read=None: None)
     summary, progress = _run()
     assert summary.success, summary.failures
     reported = _dbt_reports(summary.run_id)
@@ -168,7 +168,7 @@ def test_raw_data_newer_than_the_models_is_not_published(published, tmp_path, en
     shutil.copytree(home, copy, symlinks=True)
     env(copy)
     dbt_keys = {k for a in DBT_ASSETS for k in a.keys}
-    monkeypatch.setattr(pipelines.run, "without_dbt_when_nothing_changed", lambda job, settings: [
+    monkeypatch.setattr(pipelines.run, "without_dbt_when_nothing_changed", lambda job, settings, to_read=None: [
         k for k in job.asset_layer.executable_asset_keys if k not in dbt_keys])
     append_discipline_rows(copy / "sources")
     summary, _ = _run()
