@@ -634,7 +634,7 @@ def _fill_membership(o: ExpectationOutcome, column: pd.Series, written: pd.DataF
     seconds per table once the set is every student's 学号. tests/gate/test_runner.py compares both on the same
     frames."""
     filled = column.notna()
-    bad = filled & ~column.isin(allowed)
+    bad = filled & ~_isin(column, allowed)
     n_filled, n_bad = int(filled.sum()), int(bad.sum())
     o.element_count = len(column)
     o.unexpected_count = n_bad
@@ -643,6 +643,19 @@ def _fill_membership(o: ExpectationOutcome, column: pd.Series, written: pd.DataF
     o.positions = bad.to_numpy().nonzero()[0][:keep].tolist()
     values, rows = written[o.columns[0]].to_numpy(), written[ROW_COLUMN].to_numpy()
     o.failures = [Failure(_row_number(rows, p), values[p]) for p in o.positions]
+
+
+def _isin(column: pd.Series, allowed: list) -> pd.Series:
+    """`column.isin(allowed)`; for Arrow-backed text (the typed batches) by Arrow at once: pandas turns each allowed
+    value into an Arrow scalar first, ≈ 20 ms a call for every student's 学号."""
+    if not (isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow"):
+        return column.isin(allowed)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    texts = pa.array([v for v in allowed if isinstance(v, str)], type=pa.large_string())
+    found = pc.is_in(pa.array(column.array).cast(pa.large_string()), value_set=texts).fill_null(False)
+    return pd.Series(found.to_numpy(zero_copy_only=False), index=column.index)
 
 
 def _unreadable_positions(unreadable: dict[str, pd.DataFrame], column: str) -> set[int]:
