@@ -17,6 +17,8 @@ passwords) go only into the environment, inside the SQLAlchemy URL, never into t
 | ZHENGAI_TODAY | (today) | the day deadlines are judged against (gate: 完成时限 not in the past; dbt: 逾期), YYYY-MM-DD |
 | ZHENGAI_DUCKDB_MEMORY | 2GB | DuckDB memory limit of the ingestion and dbt connections (larger work spills to disk) |
 | ZHENGAI_DBT_THREADS | (by size) | dbt threads of the pipeline's dbt step: models built side by side in dbt's one DuckDB connection, sharing its memory limit. Unset: 2 while the largest raw table has at most 500,000 rows per GB of ZHENGAI_DUCKDB_MEMORY, else 1 (on L, 6.5 M 成绩 rows, 2 threads ran out of 2GB) |
+| ZHENGAI_PREFETCH_PROCS | 1 | processes that read and type the changed sources ahead of the ingest steps (`zhengai run` only; 0: none) — pipelines/ingest/prefetch.py |
+| ZHENGAI_PREFETCH_SPOOL_MB | 1024 | how much prepared data the prefetch may hold on disk before it waits for the steps |
 
 Notification channels (ZHENGAI_SMTP_*, ZHENGAI_WEBHOOK_*) are read by pipelines/notify/settings.py.
 """
