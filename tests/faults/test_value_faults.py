@@ -16,9 +16,8 @@ from pipelines import simulator
 from pipelines.config import load_settings
 from pipelines.dbt_build import dbt_build
 from pipelines.ingest.contract import load_contract
-from pipelines.ingest.extract import read_extract
 from pipelines.ingest.raw_store import load_batch
-from pipelines.ingest.units import _validate
+from pipelines.ingest.units import _validate, prepare
 from tests.faults.value_cases import CASES, apply_all
 
 CONTRACT = load_contract()
@@ -40,8 +39,8 @@ def gate(broken, tmp_path_factory):
     out = {}
     with duckdb.connect(str(tmp_path_factory.mktemp("gate") / "gate.duckdb")) as con:
         for key in TABLES:
-            ext = read_extract(CONTRACT[key], settings)
-            out[key] = (ext, _validate(ext, con, "faults"))
+            prepared = prepare(CONTRACT[key], settings, con)
+            out[key] = (prepared.ext, _validate(prepared, con, "faults"))
     return out
 
 
@@ -187,9 +186,8 @@ def clean_college(tmp_path_factory) -> Path:
 
 
 def _gate(root: Path, key: str):
-    ext = read_extract(CONTRACT[key], load_settings({"ZHENGAI_SOURCES": str(root)}))
     with duckdb.connect() as con:
-        return _validate(ext, con, "faults")
+        return _validate(prepare(CONTRACT[key], load_settings({"ZHENGAI_SOURCES": str(root)}), con), con, "faults")
 
 
 @pytest.mark.parametrize("kind, key, text", [
