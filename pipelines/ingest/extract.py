@@ -364,6 +364,15 @@ def _read_database(table: TableContract, url: str) -> Extract:
     return Extract(table, mapped, label, None, [], content_hash, mapped.attrs.get("column_problems", []))
 
 
+def read_from(table: TableContract, settings: Settings) -> list[Path] | None:
+    """The files a table is read from: its export files, or 教务's SQLite file; None for a server database (its
+    content is known only by reading it)."""
+    if table.system in DATABASE_SYSTEMS:
+        path = _sqlite_file(settings.jiaowu_url)
+        return None if path is None else [path]
+    return source_paths(table, settings)
+
+
 def _sqlite_file(url: str) -> Path | None:
     """The file of a `sqlite:///…` URL (None for other databases and in-memory SQLite)."""
     import sqlalchemy as sa

@@ -44,17 +44,12 @@ def _spool_limit() -> int:
 
 
 def stamp(table, settings) -> list[tuple[str, int, int]]:
-    """What a table is read from, as (path, size, mtime_ns): its export files, or 教务's SQLite file (a server
-    database has no stamp: what the process read is as current as what the step would read a moment later)."""
-    from pipelines.ingest.extract import DATABASE_SYSTEMS, source_paths
+    """What a table is read from (`extract.read_from`), as (path, size, mtime_ns); a server database has no stamp:
+    what the process read is as current as what the step would read a moment later."""
+    from pipelines.ingest.extract import read_from
 
-    if table.system in DATABASE_SYSTEMS:
-        url = settings.jiaowu_url
-        paths = [Path(url.removeprefix("sqlite:///"))] if url.startswith("sqlite:///") else []
-    else:
-        paths = source_paths(table, settings)
     out = []
-    for p in paths:
+    for p in read_from(table, settings) or []:
         try:
             st = p.stat()
         except OSError:

@@ -50,6 +50,7 @@ from pipelines.ingest.extract import (
     STACKED_SYSTEMS,
     Extract,
     read_extract,
+    read_from,
     source_paths,
     split_source,
 )
@@ -431,13 +432,10 @@ def unit_fingerprint(con: duckdb.DuckDBPyConnection, unit: SourceUnit, settings:
     import hashlib
 
     h = hashlib.sha256()
-    if unit.system in DATABASE_SYSTEMS:
-        url = settings.jiaowu_url
-        if not url.startswith("sqlite:///"):
-            return None  # a server database: its content is known only by reading it
-        paths = [Path(url.removeprefix("sqlite:///"))]
-    else:
-        paths = sorted({p for t in unit.tables for p in source_paths(t, settings)})
+    files = [read_from(t, settings) for t in unit.tables]
+    if any(f is None for f in files):
+        return None
+    paths = sorted({p for f in files for p in f})
     if not paths or not all(p.is_file() for p in paths):
         return None
     for p in paths:
