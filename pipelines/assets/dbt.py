@@ -39,8 +39,8 @@ from dagster_dbt import (
 )
 from packaging import version
 
-from pipelines.config import REPO_ROOT, dbt_threads, duckdb_memory_limit
-from pipelines.dbt_worker import Worker, real_dbt
+from pipelines.config import REPO_ROOT, dbt_file_log_level, dbt_threads, duckdb_memory_limit
+from pipelines.dbt_worker import PARSE_STATE, WORK_DB_ENV, Worker, real_dbt
 from pipelines.resources import WarehouseResource, close_build_connection, size_bytes
 
 DBT_DIR = REPO_ROOT / "dbt_project"
@@ -50,6 +50,8 @@ PROJECT = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR) if HAS_DBT else 
 # the fixed path dbt opens the run's build file under: `build/dbt/serving.duckdb`, so the catalog dbt writes into
 # views is "serving", the same as the published file's — views resolve for every reader (pipelines/publish.py)
 WORK_DB_DIR, WORK_DB_NAME = "dbt", "serving.duckdb"
+# the checkout's parse (ensure_manifest): its partial-parse state seeds the dbt target folder of a new home
+SHARED_PARSE = DBT_DIR / "target" / "shared-parse"
 BUILDS = "raw._dbt_builds"
 
 
@@ -76,19 +78,28 @@ def ensure_manifest() -> Path:
         if _stale(manifest):  # not already parsed by the process that held the lock before us
             from dbt.cli.main import dbtRunner
 
-            os.environ.setdefault("ZHENGAI_WORK_DB", str(REPO_ROOT / "warehouse" / "parse-only.duckdb"))
-            parsed = manifest.parent / "parse"
-            res = dbtRunner().invoke(["parse", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
-                                      "--target-path", str(parsed), "--quiet"])
+            # the work file's name as the pipeline's dbt reads it (pipelines/dbt_worker.relative_work_db): the
+            # parse state left in SHARED_PARSE then serves a new home's first run (seed_parse_state)
+            before = os.environ.get(WORK_DB_ENV)
+            os.environ[WORK_DB_ENV] = WORK_DB_NAME
+            try:
+                res = dbtRunner().invoke(["parse", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
+                                          "--target-path", str(SHARED_PARSE), "--quiet"])
+            finally:
+                if before is None:
+                    os.environ.pop(WORK_DB_ENV, None)
+                else:
+                    os.environ[WORK_DB_ENV] = before
             if not res.success:
                 raise RuntimeError(f"dbt parse failed: {res.exception}")
-            os.replace(parsed / "manifest.json", manifest)
+            os.replace(SHARED_PARSE / "manifest.json", manifest)
     return manifest
 
 
 def _stale(manifest: Path) -> bool:
     newest = max((p.stat().st_mtime for p in _project_files()), default=0)
-    return not manifest.exists() or manifest.stat().st_mtime < newest
+    return (not manifest.exists() or manifest.stat().st_mtime < newest
+            or not (SHARED_PARSE / PARSE_STATE).exists())
 
 
 def project_hash() -> str:
@@ -150,6 +161,11 @@ def dbt_target(home: Path) -> Path:
     return home / "dbt" / "target"
 
 
+def build_args(threads: int) -> list[str]:
+    """`dbt build` as the dbt step runs it (a selection may follow)."""
+    return ["build", "--threads", str(threads), "--log-level-file", dbt_file_log_level()]
+
+
 def link_work_db(build: Path) -> Path:
     """`build/dbt/serving.duckdb`: a hard link to this run's build file `build/<run>/serving.duckdb` (same inode, so
     dbt writes the build)."""
@@ -209,7 +225,7 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
             yield from _carried_over_models(context, set())
             return
         work_db = link_work_db(build)
-        os.environ["ZHENGAI_WORK_DB"] = str(work_db)
+        os.environ[WORK_DB_ENV] = str(work_db)
         home = warehouse.settings().home
         log = home / "logs" / f"dbt-{context.run.run_id}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
@@ -222,10 +238,10 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
         try:
             with log.open("a", encoding="utf-8") as fh, contextlib.redirect_stdout(fh):  # dagster-dbt echoes its log
                 if selection is None:
-                    invocation = dbt.cli(["build", "--threads", str(threads)], context=context, target_path=target)
+                    invocation = dbt.cli(build_args(threads), context=context, target_path=target)
                 else:  # without the context: given it, dagster-dbt appends a `--select` of every selected asset
                     # after ours (dbt keeps the last one), which would rebuild everything
-                    invocation = dbt.cli(["build", "--threads", str(threads), "--select", *selection],
+                    invocation = dbt.cli([*build_args(threads), "--select", *selection],
                                          manifest=_manifest(),
                                          dagster_dbt_translator=TRANSLATOR, target_path=target)
                     # what no changed source feeds, first (it is upstream of what dbt rebuilds): reported while
@@ -392,7 +408,8 @@ DBT_EXECUTABLE = str(_CLIENT) if _CLIENT.exists() else real_dbt()
 
 def start_dbt_worker(home: Path, build_dir: Path):
     """A dbt process that imports dbt and parses the project while the run reads its sources (pipelines/dbt_worker)."""
-    return Worker(dbt_target(home), work_db_link(build_dir), DBT_DIR) if HAS_DBT and _CLIENT.exists() else None
+    return (Worker(dbt_target(home), work_db_link(build_dir), DBT_DIR, SHARED_PARSE / PARSE_STATE)
+            if HAS_DBT and _CLIENT.exists() else None)
 
 
 RESOURCES = ({"dbt": ZhengaiDbt(project_dir=PROJECT, profiles_dir=str(DBT_DIR), dbt_executable=DBT_EXECUTABLE)}

@@ -9,12 +9,14 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from pipelines.assets.dbt import SHARED_PARSE
 from pipelines.config import REPO_ROOT
-from pipelines.dbt_worker import SOCKET_ENV, Worker, dbt_env
+from pipelines.dbt_worker import PARSE_STATE, SOCKET_ENV, Worker, dbt_env
 
 DBT_DIR = REPO_ROOT / "dbt_project"
 CLIENT = Path(sys.executable).with_name("zhengai-dbt")
@@ -29,7 +31,7 @@ def _messages(stdout: str) -> list[str]:
 @pytest.fixture
 def worker(tmp_path, monkeypatch):
     target, work_db = tmp_path / "dbt" / "target", tmp_path / "build" / "dbt" / "serving.duckdb"
-    w = Worker(target, work_db, DBT_DIR)
+    w = Worker(target, work_db, DBT_DIR, SHARED_PARSE / PARSE_STATE)
     env = {**dbt_env(target, work_db, DBT_DIR), SOCKET_ENV: str(w.path)}
     yield w, env, tmp_path / "dbt" / "worker.log"
     w.stop()
@@ -45,6 +47,19 @@ def test_the_worker_runs_the_command_on_its_parsed_project_with_the_callers_outp
     assert "on the manifest parsed in advance" in log.read_text(encoding="utf-8")
     assert w.process.wait(timeout=30) == 0  # one command, then the worker is gone
     assert not w.path.exists()
+
+
+def test_a_new_homes_worker_parses_nothing_again_from_the_checkouts_parse_state(worker):
+    """The first run of a new home: the dbt target folder starts from the checkout's partial-parse state, and,
+    since dbt reads the work file by the same relative name in every home, dbt reparses no file."""
+    w, _, _ = worker
+    assert (SHARED_PARSE / PARSE_STATE).exists()  # left by the definitions' parse (ensure_manifest)
+    perf = w.path.parent / "target" / "perf_info.json"
+    deadline = time.monotonic() + 300
+    while not perf.exists() and w.process.poll() is None and time.monotonic() < deadline:  # the worker's parse
+        time.sleep(0.2)
+    info = json.loads(perf.read_text(encoding="utf-8"))
+    assert info["path_count"] > 200 and info["parsed_path_count"] == 0, info
 
 
 def test_a_failing_command_gives_dbts_exit_code_and_error(worker):
