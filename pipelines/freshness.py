@@ -196,8 +196,8 @@ def republish_status(settings, run_id: str):
         return None
     build = start_build(layout, f"{run_id}-status")
     try:
-        copy_audit(str(build), str(audit_db))
         with duckdb.connect(str(build)) as con:
+            copy_audit(con, str(audit_db))
             write_freshness_table(con, audit_db, data_at)
             con.execute("CHECKPOINT")
         return publish(layout, build, keep=settings.keep_versions)

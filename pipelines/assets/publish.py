@@ -5,11 +5,14 @@ a run that stops anywhere before leaves `serving.duckdb` exactly as it was.
 """
 
 
+from datetime import UTC, datetime
+
 import dagster as dg
 import duckdb
 
 from pipelines.assets.dbt import DBT_ASSETS, models_are_current
 from pipelines.assets.ingest import RAW_KEYS
+from pipelines.freshness import write_freshness_table
 from pipelines.ingest.extract import OPTIONAL_SYSTEMS
 from pipelines.publish import PUBLISHED_MODELS, publish, published_model_keys
 from pipelines.resources import WarehouseResource, close_build_connection
@@ -19,25 +22,13 @@ AUDIT_TABLES = ["expectation_results", "validation_runs"]
 FRESHNESS_TABLE = "audit.source_freshness"  # written here, just before publishing (pipelines/freshness.py)
 
 
-def copy_audit(build: str, audit_db: str) -> None:
-    with duckdb.connect(build) as con:
-        con.execute(f"ATTACH '{audit_db}' AS audit_src (READ_ONLY)")
-        con.execute("CREATE SCHEMA IF NOT EXISTS audit")
-        for t in AUDIT_TABLES:
-            con.execute(f"CREATE OR REPLACE TABLE audit.{t} AS SELECT * FROM audit_src.audit.{t}")
-        con.execute("DETACH audit_src")
-        con.execute("CHECKPOINT")
-
-
-def write_freshness(build, audit_db) -> None:
-    """audit.source_freshness: per source table, when its served data was read and whether it is held back."""
-    from datetime import UTC, datetime
-
-    from pipelines.freshness import write_freshness_table
-
-    with duckdb.connect(str(build)) as con:
-        write_freshness_table(con, audit_db, datetime.now(UTC).replace(tzinfo=None))
-        con.execute("CHECKPOINT")
+def copy_audit(con: duckdb.DuckDBPyConnection, audit_db: str) -> None:
+    """The gate's result history (`gate_results.duckdb`) into the build `con` is connected to."""
+    con.execute(f"ATTACH '{audit_db}' AS audit_src (READ_ONLY)")
+    con.execute("CREATE SCHEMA IF NOT EXISTS audit")
+    for t in AUDIT_TABLES:
+        con.execute(f"CREATE OR REPLACE TABLE audit.{t} AS SELECT * FROM audit_src.audit.{t}")
+    con.execute("DETACH audit_src")
 
 
 def required_tables(with_audit: bool) -> list[str]:
@@ -56,13 +47,14 @@ def serving_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     close_build_connection()  # publishing checkpoints and moves the build file
     layout, settings = warehouse.layout(), warehouse.settings()
     build = warehouse.build_file(context.run.run_id)
-    with duckdb.connect(str(build)) as con:
+    with duckdb.connect(str(build)) as con:  # one connection (each opening reads the catalog; each close checkpoints)
         if not models_are_current(con):  # e.g. a source changed after `zhengai run` left dbt out of the run
             raise dg.Failure(description="数据源有 dbt 尚未计算的新批次（或 dbt 项目已改动），模型未随之更新：本次不发布，"
                                          "请再运行一次")
-    if warehouse.audit_db.exists():
-        copy_audit(str(build), str(warehouse.audit_db))
-    write_freshness(build, warehouse.audit_db)
+        if warehouse.audit_db.exists():
+            copy_audit(con, str(warehouse.audit_db))
+        write_freshness_table(con, warehouse.audit_db, datetime.now(UTC).replace(tzinfo=None))
+        con.execute("CHECKPOINT")
     version = publish(layout, build, keep=settings.keep_versions,
                       required_tables=required_tables(warehouse.audit_db.exists()))
     release(settings.home, context.run.run_id)  # a scheduled run frees the warehouse as soon as it is served

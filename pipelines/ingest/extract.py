@@ -373,8 +373,10 @@ def read_from(table: TableContract, settings: Settings) -> list[Path] | None:
     return source_paths(table, settings)
 
 
+@functools.lru_cache(maxsize=8)
 def _sqlite_file(url: str) -> Path | None:
-    """The file of a `sqlite:///…` URL (None for other databases and in-memory SQLite)."""
+    """The file of a `sqlite:///…` URL (None for other databases and in-memory SQLite); asked for by every 教务
+    table's fingerprint and prefetch stamp."""
     import sqlalchemy as sa
 
     u = sa.engine.make_url(url)

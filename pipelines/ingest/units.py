@@ -38,6 +38,7 @@ from pipelines.gate.runner import (
     gx_judgements,
     load_suite_json,
     split_by_file,
+    suite_table_refs,
     typed_batch,
     validate_table,
 )
@@ -87,9 +88,7 @@ def referenced_tables(table: TableContract) -> set[str]:
 
 
 def _table_refs(table: TableContract) -> list[str]:
-    suite = load_suite_json(EXPECTATIONS_DIR / table.system / f"{table.table}.json")
-    return [e["meta"]["value_set_from_table"] for e in suite["expectations"]
-            if e.get("meta", {}).get("value_set_from_table")]
+    return suite_table_refs(EXPECTATIONS_DIR / table.system / f"{table.table}.json")
 
 
 _FILE_UNIT_NAMES = {"经费收支.xlsx": "finance"}
