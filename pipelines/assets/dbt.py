@@ -162,8 +162,9 @@ def dbt_target(home: Path) -> Path:
 
 
 def build_args(threads: int) -> list[str]:
-    """`dbt build` as the dbt step runs it (a selection may follow)."""
-    return ["build", "--threads", str(threads), "--log-level-file", dbt_file_log_level()]
+    """`dbt build` as the dbt step runs it (a selection may follow). `--cache-selected-only`: dbt lists the relations
+    of the schemas it builds in, not of every schema, before it starts."""
+    return ["build", "--threads", str(threads), "--log-level-file", dbt_file_log_level(), "--cache-selected-only"]
 
 
 def link_work_db(build: Path) -> Path:
