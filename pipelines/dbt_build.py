@@ -98,7 +98,8 @@ class DbtBuildError(RuntimeError):
 
 
 @contextmanager
-def _env(name: str, value: str) -> Iterator[None]:
+def env_set(name: str, value: str) -> Iterator[None]:
+    """Environment variable `name` = `value` for the block (dbt run in this process reads the profile from it)."""
     old = os.environ.get(name)
     os.environ[name] = value
     try:
@@ -121,7 +122,7 @@ def dbt_build(work_db: Path, select: str | None = None, *, target_path: Path | N
         base += ["--target-path", str(target_path)]
     flags = ["--quiet"] if quiet else []
     runner = dbtRunner()
-    with _env("ZHENGAI_WORK_DB", str(Path(work_db).resolve())):
+    with env_set("ZHENGAI_WORK_DB", str(Path(work_db).resolve())):
         for command in (["seed"], ["build"] + (["--select", select] if select else [])):
             res = runner.invoke(flags + command + base)
             failures = [f"{r.node.resource_type} {r.node.name}: {r.status} — {(r.message or '').strip()}"

@@ -80,16 +80,11 @@ def ensure_manifest() -> Path:
 
             # the work file's name as the pipeline's dbt reads it (pipelines/dbt_worker.relative_work_db): the
             # parse state left in SHARED_PARSE then serves a new home's first run (seed_parse_state)
-            before = os.environ.get(WORK_DB_ENV)
-            os.environ[WORK_DB_ENV] = WORK_DB_NAME
-            try:
+            from pipelines.dbt_build import env_set
+
+            with env_set(WORK_DB_ENV, WORK_DB_NAME):
                 res = dbtRunner().invoke(["parse", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
                                           "--target-path", str(SHARED_PARSE), "--quiet"])
-            finally:
-                if before is None:
-                    os.environ.pop(WORK_DB_ENV, None)
-                else:
-                    os.environ[WORK_DB_ENV] = before
             if not res.success:
                 raise RuntimeError(f"dbt parse failed: {res.exception}")
             os.replace(SHARED_PARSE / "manifest.json", manifest)

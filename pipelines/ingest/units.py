@@ -88,7 +88,7 @@ def referenced_tables(table: TableContract) -> set[str]:
 
 
 def _table_refs(table: TableContract) -> list[str]:
-    return suite_table_refs(EXPECTATIONS_DIR / table.system / f"{table.table}.json")
+    return suite_table_refs(_suite_path(table))
 
 
 _FILE_UNIT_NAMES = {"经费收支.xlsx": "finance"}
@@ -441,7 +441,7 @@ def unit_fingerprint(con: duckdb.DuckDBPyConnection, unit: SourceUnit, settings:
         h.update(f"{p.name}\0{_cached_sha256(p)}\0".encode())
     for t in unit.tables:
         h.update(repr(t).encode())
-        h.update((EXPECTATIONS_DIR / t.system / f"{t.table}.json").read_bytes())
+        h.update(_suite_path(t).read_bytes())
     deps = sorted(unit.depends_on())
     if deps:
         try:
