@@ -15,6 +15,8 @@ then reads the same path in every home, so dbt's partial-parse state — which h
 carries over between homes, and a new home's first run starts from the checkout's parse state (`seed_parse_state`;
 a full parse costs ≈ 7.5 CPU-s, a partial one ≈ 3.3 s, in the run's busiest phase).
 
+The worker drops dbt's debug events before dbt formats them (`quiet_debug_events`): no log of the run writes them.
+
 This module imports only the standard library at the top: `zhengai-dbt` starts in a few milliseconds.
 """
 
@@ -37,6 +39,38 @@ _PARSE_ENV_PREFIXES = ("DBT_", "ZHENGAI_")
 # arguments that change what dbt parses: with any of them the worker's manifest is not used
 _PARSE_ARGS = ("--vars", "--target", "-t", "--profile", "--project-dir", "--profiles-dir", "--target-path")
 _MAX_MESSAGE = 1 << 24  # arguments and environment, as JSON
+
+
+# where the pipeline's dbt works (pipelines/assets/dbt.py): named here so that `zhengai run` can start the worker
+# before it imports Dagster and dagster-dbt
+DBT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
+# the checkout's parse (assets.dbt.ensure_manifest): its partial-parse state seeds the dbt target folder of a new home
+SHARED_PARSE = DBT_DIR / "target" / "shared-parse"
+# the fixed path dbt opens the run's build file under: `build/dbt/serving.duckdb`, so the catalog dbt writes into
+# views is "serving", the same as the published file's — views resolve for every reader (pipelines/publish.py)
+WORK_DB_DIR, WORK_DB_NAME = "dbt", "serving.duckdb"
+
+
+def dbt_target(home: Path) -> Path:
+    """dbt's target folder, the same for every run (partial parsing, run_results.json)."""
+    return home / "dbt" / "target"
+
+
+def work_db_link(build_dir: Path) -> Path:
+    """`build/dbt/serving.duckdb`, where dbt opens the run's build file (the profile's ZHENGAI_WORK_DB)."""
+    return build_dir / WORK_DB_DIR / WORK_DB_NAME
+
+
+def client_path() -> Path:
+    """`zhengai-dbt` of this environment (the executable dagster-dbt starts for dbt)."""
+    return Path(sys.executable).with_name("zhengai-dbt")
+
+
+def start_for_run(home: Path, build_dir: Path) -> Worker | None:
+    """A dbt process that imports dbt and parses the project while the run reads its sources."""
+    if not (DBT_DIR / "dbt_project.yml").exists() or not client_path().exists():
+        return None
+    return Worker(dbt_target(home), work_db_link(build_dir), DBT_DIR, SHARED_PARSE / PARSE_STATE)
 
 
 def real_dbt() -> str:
@@ -125,6 +159,7 @@ def serve(path: str, listening_fd: int) -> int:
     already: `Worker` binds it before starting this process, so a client never finds it missing)."""
     server = socket.socket(fileno=listening_fd)
     parsed_env = dict(os.environ)
+    quiet_debug_events()
     manifest = _parse()
     server.settimeout(1.0)
     parent = os.getppid()
@@ -168,6 +203,36 @@ def serve(path: str, listening_fd: int) -> int:
     conn.sendall(f"{code}\n".encode())
     conn.close()
     return 0
+
+
+_QUIET_CALLBACKS = {"track_behavior_change_warn"}  # dbt's own callback: it reads behaviour-change warnings only
+
+
+def quiet_debug_events() -> None:
+    """dbt turns every event into a message (protobuf, then a JSON line for the pipe to dagster-dbt) before its loggers
+    drop what is below their level: ≈ 9,000 debug events a full build — each SQL statement, connection and cache
+    action — held the interpreter ≈ 2 s of a full S build that two dbt threads share. In this process, an event of
+    level debug that no logger writes and no callback but dbt's own reads is dropped before that; every other event
+    takes dbt's way. Without this (dbt not run by the worker) the output is the same."""
+    try:
+        from dbt_common.events.base_types import EventLevel
+        from dbt_common.events.event_manager import EventManager
+        from dbt_common.events.logger import _log_level_map
+    except ImportError:  # another dbt: its own way
+        return
+    fire = EventManager.fire_event
+    if getattr(fire, "quiet", False):
+        return
+
+    def fire_event(self, e, level=None, node=None, force_warn_or_error_handling=False):
+        if ((level or e.level_tag()) == EventLevel.DEBUG and not force_warn_or_error_handling
+                and all(getattr(cb, "__name__", "") in _QUIET_CALLBACKS for cb in self.callbacks)
+                and all(_log_level_map[lg.level] > _log_level_map[EventLevel.DEBUG] for lg in self.loggers)):
+            return None
+        return fire(self, e, level=level, node=node, force_warn_or_error_handling=force_warn_or_error_handling)
+
+    fire_event.quiet = True
+    EventManager.fire_event = fire_event
 
 
 def _parse():

@@ -30,19 +30,21 @@ semester_job = dg.define_asset_job("semester_job", selection=PIPELINE, descripti
 annual_job = dg.define_asset_job("annual_job", selection=ALL, description="学年诊改：学校、专业、教师层面与年度报告")
 
 def _schedule(job, cron: str, description: str) -> dg.ScheduleDefinition:
-    """A schedule of `job` that, like `zhengai run`, leaves the dbt models out of the run when no source would load
-    anything and dbt has nothing to build (`pipelines.run.without_dbt_when_nothing_changed`)."""
+    """A schedule of `job` that, like `zhengai run`, leaves out of the run the units with unchanged sources and the
+    dbt models no changed source feeds (`pipelines.run.run_selection`)."""
 
     @dg.schedule(name=f"{job.name}_schedule", job=job, cron_schedule=cron, execution_timezone="Asia/Shanghai",
                  description=description)
     def _tick(context: dg.ScheduleEvaluationContext):
         from pipelines.definitions import defs
-        from pipelines.run import NOTHING_CHANGED_ZH, without_dbt_when_nothing_changed
+        from pipelines.run import run_selection, selection_notes
 
-        selection = without_dbt_when_nothing_changed(defs.resolve_job_def(job.name), load_settings())
+        job_def = defs.resolve_job_def(job.name)
+        selection = run_selection(job_def, load_settings())
         if selection is None:
             return dg.RunRequest()
-        return dg.RunRequest(asset_selection=selection, tags={"zhengai/dbt": NOTHING_CHANGED_ZH})
+        return dg.RunRequest(asset_selection=selection,
+                             tags={"zhengai/selection": "；".join(selection_notes(job_def, selection))})
 
     return _tick
 

@@ -24,7 +24,6 @@ shows one lineage from each source table to each warning. The full dbt log goes 
 import contextlib
 import hashlib
 import os
-import sys
 from pathlib import Path
 
 import dagster as dg
@@ -40,18 +39,22 @@ from dagster_dbt import (
 from packaging import version
 
 from pipelines.config import REPO_ROOT, dbt_file_log_level, dbt_threads, duckdb_memory_limit
-from pipelines.dbt_worker import PARSE_STATE, WORK_DB_ENV, Worker, real_dbt
+from pipelines.dbt_worker import (
+    DBT_DIR,
+    PARSE_STATE,
+    SHARED_PARSE,
+    WORK_DB_ENV,
+    WORK_DB_NAME,
+    client_path,
+    dbt_target,
+    real_dbt,
+    work_db_link,
+)
 from pipelines.resources import WarehouseResource, close_build_connection, size_bytes
 
-DBT_DIR = REPO_ROOT / "dbt_project"
 SEEDS_DIR = REPO_ROOT / "seeds"
 HAS_DBT = (DBT_DIR / "dbt_project.yml").exists()
 PROJECT = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR) if HAS_DBT else None
-# the fixed path dbt opens the run's build file under: `build/dbt/serving.duckdb`, so the catalog dbt writes into
-# views is "serving", the same as the published file's — views resolve for every reader (pipelines/publish.py)
-WORK_DB_DIR, WORK_DB_NAME = "dbt", "serving.duckdb"
-# the checkout's parse (ensure_manifest): its partial-parse state seeds the dbt target folder of a new home
-SHARED_PARSE = DBT_DIR / "target" / "shared-parse"
 BUILDS = "raw._dbt_builds"
 
 
@@ -105,15 +108,15 @@ def project_hash() -> str:
     return h.hexdigest()
 
 
-def plan_build(build: Path, current_hash: str) -> tuple[list[str] | None, int, int]:
-    """(dbt selection — None = everything, [] = nothing —, the last raw batch seq, dbt threads) for this build file."""
-    with duckdb.connect(str(build), config={"memory_limit": duckdb_memory_limit()}) as con:
-        con.execute(f"CREATE TABLE IF NOT EXISTS {BUILDS} (built_at TIMESTAMP, batch_seq BIGINT, "
-                    "project_hash VARCHAR, selection VARCHAR)")
-        largest = con.execute("SELECT coalesce(max(estimated_size), 0) FROM duckdb_tables() "
-                              "WHERE schema_name = 'raw'").fetchone()[0]
-        limit = size_bytes(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
-        return (*_plan(con, current_hash), dbt_threads(largest, limit))
+def plan_build(con: duckdb.DuckDBPyConnection, current_hash: str) -> tuple[list[str] | None, int, int]:
+    """(dbt selection — None = everything, [] = nothing —, the last raw batch seq, dbt threads) for the build file
+    `con` is connected to."""
+    con.execute(f"CREATE TABLE IF NOT EXISTS {BUILDS} (built_at TIMESTAMP, batch_seq BIGINT, "
+                "project_hash VARCHAR, selection VARCHAR)")
+    largest = con.execute("SELECT coalesce(max(estimated_size), 0) FROM duckdb_tables() "
+                          "WHERE schema_name = 'raw'").fetchone()[0]
+    limit = size_bytes(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
+    return (*_plan(con, current_hash), dbt_threads(largest, limit))
 
 
 def _plan(con: duckdb.DuckDBPyConnection, current_hash: str) -> tuple[list[str] | None, int]:
@@ -144,16 +147,6 @@ def record_build(build: Path, seq: int, current_hash: str, selection: list[str] 
     with duckdb.connect(str(build)) as con:
         con.execute(f"INSERT INTO {BUILDS} VALUES (now()::TIMESTAMP, ?, ?, ?)",
                     [seq, current_hash, "全部" if selection is None else " ".join(selection)])
-
-
-def work_db_link(build_dir: Path) -> Path:
-    """`build/dbt/serving.duckdb`, where dbt opens the run's build file (the profile's ZHENGAI_WORK_DB)."""
-    return build_dir / WORK_DB_DIR / WORK_DB_NAME
-
-
-def dbt_target(home: Path) -> Path:
-    """dbt's target folder, the same for every run (partial parsing, run_results.json)."""
-    return home / "dbt" / "target"
 
 
 def build_args(threads: int) -> list[str]:
@@ -209,12 +202,19 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
     @dbt_assets(manifest=ensure_manifest(), project=PROJECT, dagster_dbt_translator=TRANSLATOR,
                 pool="warehouse_writer")
     def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-        close_build_connection()  # the ingest steps' connection: dbt's own process opens the build file
         build = warehouse.build_file(context.run.run_id)
         current = project_hash()
-        selection, seq, threads = plan_build(build, current)
-        if selection and set(context.selected_asset_keys) != set(context.assets_def.keys):
-            selection = None  # some models picked by hand in the Dagster UI: dagster-dbt selects exactly those
+        # planned on the ingest steps' connection (opening the file again reads its catalog), which then closes:
+        # dbt's own process opens the build file
+        selection, seq, threads = plan_build(warehouse.build_connection(context.run.run_id), current)
+        close_build_connection()
+        selected = set(context.selected_asset_keys)
+        # `zhengai run` selects what changed sources feed (pipelines/run.py run_selection): it holds what dbt must
+        # build. Short of that, models picked by hand in the Dagster UI: dagster-dbt builds exactly those, and the
+        # build is not recorded (the next run still builds all this plan wanted)
+        by_hand = not (set(context.assets_def.keys) if selection is None else _model_keys(selection)) <= selected
+        if by_hand:
+            selection = None
         if selection == []:
             PLANNED[0] = 0
             context.log.info("dbt：数据源与 dbt 项目均未变化，模型沿用上次发布的结果，本次不运行 dbt")
@@ -226,8 +226,9 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
         log = home / "logs" / f"dbt-{context.run.run_id}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         planned = planned_nodes(selection)
-        PLANNED[0] = sum(1 for u in planned if not u.startswith("test."))
-        what = "全部模型" if selection is None else f"变化的数据源下游（{' '.join(selection)}）"
+        PLANNED[0] = len(selected) if by_hand else sum(1 for u in planned if not u.startswith("test."))
+        what = ("所选模型" if by_hand else "全部模型" if selection is None
+                else f"变化的数据源下游（{' '.join(selection)}）")
         context.log.info(f"dbt：本次构建{what}，共 {PLANNED[0]} 个模型/种子表；完整日志：{log}")
         target = dbt_target(home)
         tests = TestTally()
@@ -254,7 +255,8 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
                 context.log.error(tests.summary_zh())
             else:
                 context.log.info(tests.summary_zh())
-        record_build(build, seq, current, selection)
+        if not by_hand:
+            record_build(build, seq, current, selection)
 
     return [dbt_models]
 
@@ -395,17 +397,29 @@ def planned_nodes(selection: list[str] | None) -> set[str]:
     return {u for u in seen if nodes.get(u, {}).get("resource_type") in ("model", "seed", "test")}
 
 
+def _model_keys(selection: list[str] | None) -> set[dg.AssetKey]:
+    """The asset keys of the models and seeds `dbt build --select <selection>` builds (None = all)."""
+    return {_asset_key(u) for u in planned_nodes(selection) if not u.startswith("test.")}
+
+
+def models_to_build(con: duckdb.DuckDBPyConnection, raw_tables: list[str]) -> set[dg.AssetKey]:
+    """The models and seeds a run must build when it loads new batches of `raw_tables` (`system__table`) into the
+    warehouse `con` holds (the served one): their descendants and whatever that warehouse's last build left unbuilt;
+    all of them when the dbt project or seeds changed since, or no build is recorded."""
+    try:
+        plan = _plan(con, project_hash())[0]
+    except duckdb.CatalogException:
+        plan = None
+    if plan is None:
+        return {k for a in DBT_ASSETS for k in a.keys}
+    selection = sorted({*plan, *(f"source:raw.{t}+" for t in raw_tables)})
+    return _model_keys(selection) if selection else set()
+
+
 DBT_ASSETS = build_dbt_assets()
 # the dbt installed in this environment through `zhengai-dbt`: a dbt process `zhengai run` started early when there
 # is one (pipelines/dbt_worker.py), else dbt
-_CLIENT = Path(sys.executable).with_name("zhengai-dbt")
-DBT_EXECUTABLE = str(_CLIENT) if _CLIENT.exists() else real_dbt()
-
-
-def start_dbt_worker(home: Path, build_dir: Path):
-    """A dbt process that imports dbt and parses the project while the run reads its sources (pipelines/dbt_worker)."""
-    return (Worker(dbt_target(home), work_db_link(build_dir), DBT_DIR, SHARED_PARSE / PARSE_STATE)
-            if HAS_DBT and _CLIENT.exists() else None)
+DBT_EXECUTABLE = str(client_path()) if client_path().exists() else real_dbt()
 
 
 RESOURCES = ({"dbt": ZhengaiDbt(project_dir=PROJECT, profiles_dir=str(DBT_DIR), dbt_executable=DBT_EXECUTABLE)}

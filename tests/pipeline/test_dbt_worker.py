@@ -49,6 +49,19 @@ def test_the_worker_runs_the_command_on_its_parsed_project_with_the_callers_outp
     assert not w.path.exists()
 
 
+def test_the_worker_drops_only_the_debug_events_no_log_writes(worker):
+    """The worker skips formatting dbt's debug events when no log writes them (`quiet_debug_events`); a command asking
+    for debug output still gets every event, beside the info ones."""
+    _, env, log = worker
+    proc = subprocess.run([str(CLIENT), "--log-level", "debug", "ls", "--select", "fct_warnings", "--resource-type",
+                           "model", "--output", "name"], env=env, cwd=DBT_DIR, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    levels = [json.loads(line)["info"]["level"] for line in proc.stdout.splitlines() if line.startswith("{")]
+    assert "on the manifest parsed in advance" in log.read_text(encoding="utf-8")
+    assert "debug" in levels and "info" in levels, levels
+
+
 def test_a_new_homes_worker_parses_nothing_again_from_the_checkouts_parse_state(worker):
     """The first run of a new home: the dbt target folder starts from the checkout's partial-parse state, and,
     since dbt reads the work file by the same relative name in every home, dbt reparses no file."""

@@ -130,14 +130,15 @@ def test_second_run_of_unchanged_sources_adds_no_batch_and_publishes_same_tables
     env(copy)
     layout = WarehouseLayout(copy)
     before = _table_counts(layout.serving)
-    # `zhengai run` sees that nothing changed and leaves dbt out of the run
+    # `zhengai run` sees that nothing changed and leaves the units and dbt out of the run
     summary, progress = _run()
     assert summary.success, summary.failures
     assert pipelines.run.NOTHING_CHANGED_ZH in progress and "▶ dbt" not in progress
+    assert pipelines.run.UNCHANGED_UNITS_ZH.format(n=24) in progress and "▶ 采集" not in progress
     assert _dbt_reports(summary.run_id) == []
-    # a run of the whole job (a schedule's) gets to the dbt step: dbt does not run, and the step reports as carried
-    # over just the models the publish step waits for, none as built
-    monkeypatch.setattr(pipelines.run, "without_dbt_when_nothing_changed", lambda job, settings, to_read=None: None)
+    # a run of the whole job (the Dagster UI's) gets to every step: the units report their last batches, dbt does not
+    # run, and its step reports as carried over just the models the publish step waits for, none as built
+    monkeypatch.setattr(pipelines.run, "run_selection", lambda job, settings, to_read=None: None)
     summary, progress = _run()
     assert summary.success, summary.failures
     reported = _dbt_reports(summary.run_id)
@@ -145,6 +146,7 @@ def test_second_run_of_unchanged_sources_adds_no_batch_and_publishes_same_tables
     assert len(published_model_keys(DBT_ASSETS)) == len(PUBLISHED_MODELS)
     assert all("沿用上次发布的结果" in str(e.event_specific_data.materialization.metadata) for e in reported)
     assert "本次构建" not in progress.split("dbt 计算")[1].split("\n✔")[0]  # no bar line: nothing was built
+    assert progress.count("▶ 采集") == 24
     with duckdb.connect(str(layout.serving), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM raw._batches").fetchone()[0] == 34  # no new batch
     assert _table_counts(layout.serving) == before
@@ -171,7 +173,7 @@ def test_raw_data_newer_than_the_models_is_not_published(published, tmp_path, en
     shutil.copytree(home, copy, symlinks=True)
     env(copy)
     dbt_keys = {k for a in DBT_ASSETS for k in a.keys}
-    monkeypatch.setattr(pipelines.run, "without_dbt_when_nothing_changed", lambda job, settings, to_read=None: [
+    monkeypatch.setattr(pipelines.run, "run_selection", lambda job, settings, to_read=None: [
         k for k in job.asset_layer.executable_asset_keys if k not in dbt_keys])
     append_discipline_rows(copy / "sources")
     summary, _ = _run()
@@ -180,6 +182,32 @@ def test_raw_data_newer_than_the_models_is_not_published(published, tmp_path, en
     with duckdb.connect(str(WarehouseLayout(copy).serving), read_only=True) as con:  # the served data is as before
         assert con.execute("SELECT count(*) FROM raw._batches").fetchone()[0] == 34
         assert con.execute("SELECT count(*) FROM raw.xuegong__discipline WHERE case_id LIKE 'CF____9%'").fetchone() == (0,)
+
+
+def test_models_picked_by_hand_are_not_taken_for_the_whole_plan(published, tmp_path, env, monkeypatch):
+    """A run that builds only some of the models a changed source feeds (picked by hand in the Dagster UI) records no
+    dbt build: publishing then refuses, as the other models it feeds were not rebuilt."""
+    import dagster as dg
+
+    import pipelines.run
+    from pipelines.simulator.changes import append_discipline_rows
+
+    home, _, _ = published
+    copy = tmp_path / "warehouse"
+    shutil.copytree(home, copy, symlinks=True)
+    env(copy)
+    append_discipline_rows(copy / "sources")
+    picked = {dg.AssetKey(["raw", "xuegong__discipline"]), dg.AssetKey(["staging", "stg_xuegong__discipline"]),
+              dg.AssetKey(["serving", "warehouse"])}
+    monkeypatch.setattr(pipelines.run, "run_selection", lambda job, settings, to_read=None: sorted(
+        picked, key=lambda k: k.to_user_string()))
+    summary, progress = _run()
+    assert "dbt：本次构建所选模型" in progress
+    assert {e.asset_key.to_user_string() for e in _dbt_reports(summary.run_id)} == {"staging/stg_xuegong__discipline"}
+    assert not summary.success
+    assert any("dbt 尚未计算的新批次" in f for f in summary.failures), summary.failures
+    with duckdb.connect(str(WarehouseLayout(copy).serving), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM raw._batches").fetchone()[0] == 34
 
 
 def _model_tables(db: Path) -> list[str]:
@@ -209,6 +237,12 @@ def test_one_changed_file_rebuilds_only_what_it_feeds_and_equals_a_full_build(pu
     assert summary.success, summary.failures
     assert "source:raw.xuegong__discipline+" in progress
     assert re.search(r"运行 [1-9][0-9]* 个测试", progress), progress  # the descendants' dbt tests ran and were counted
+    # the run reads the one changed unit; Dagster plans and reports just the models it feeds
+    assert re.findall(r"▶ 采集 (\S+)", progress) == ["学工/违纪处分.csv"]
+    assert "23 个数据源自上次加载以来未变化" in progress
+    reported = {e.asset_key.to_user_string() for e in _dbt_reports(summary.run_id)}
+    assert "warnings/fct_warnings" in reported and "staging/stg_xuegong__discipline" in reported
+    assert not reported & {"staging/stg_jiaowu__score", "marts/fct_score", "ref/warning_tiers"}
     served = WarehouseLayout(copy).serving
     with duckdb.connect(str(served), read_only=True) as con:
         [(selection,)] = con.execute("SELECT selection FROM raw._dbt_builds ORDER BY built_at DESC LIMIT 1").fetchall()
@@ -328,8 +362,10 @@ def test_bad_input_is_reported_quarantined_and_served_data_unchanged(published, 
         assert file in text
     else:
         assert "数据库" in text
-    # the other sources still loaded: every unrelated ingest step succeeded
-    assert "✔ 采集 教务/专业（数据库表 major）" in progress
+    if file:  # the other sources did not change: the run did not read them again
+        assert "个数据源自上次加载以来未变化，本次不重新读取与检查" in progress
+    else:  # the whole 教务 database file changed: its other tables were read, and loaded
+        assert "✔ 采集 教务/专业（数据库表 major）" in progress
 
 
 def test_killed_run_leaves_serving_readable_and_next_run_matches(published, tmp_path, env):
@@ -350,7 +386,7 @@ def test_killed_run_leaves_serving_readable_and_next_run_matches(published, tmp_
     while time.time() < deadline:
         line = proc.stdout.readline()
         seen += line
-        if "▶ 采集 学工/学生学籍.csv" in line or not line:
+        if "▶ 采集" in line or not line:  # killed in its first step (the changed 招生.csv)
             break
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
@@ -385,9 +421,9 @@ def test_unreachable_database_is_retried_then_fails_with_a_clear_message(publish
     assert any("无法连接教务数据库" in f for f in summary.failures), summary.failures
 
 
-def test_a_schedule_leaves_dbt_out_only_when_nothing_changed(published, tmp_path, env):
-    """The daily schedule decides as `zhengai run` does: the job without the dbt models when nothing changed, the
-    whole job once a source changed."""
+def test_a_schedule_leaves_out_what_no_changed_source_feeds(published, tmp_path, env):
+    """The daily schedule decides as `zhengai run` does: publishing alone when nothing changed; the changed unit and
+    the models it feeds once a source changed."""
     import dagster as dg
 
     from pipelines.assets.dbt import DBT_ASSETS
@@ -401,9 +437,12 @@ def test_a_schedule_leaves_dbt_out_only_when_nothing_changed(published, tmp_path
     daily = next(s for s in SCHEDULES if s.name == "daily_refresh_schedule")
     dbt_keys = {k for a in DBT_ASSETS for k in a.keys}
     [request] = daily.evaluate_tick(dg.build_schedule_context()).run_requests
-    selected = set(request.asset_selection)
-    assert selected and not selected & dbt_keys
-    assert {dg.AssetKey(["serving", "warehouse"]), dg.AssetKey(["raw", "xuegong__discipline"])} <= selected
+    assert set(request.asset_selection) == {dg.AssetKey(["serving", "warehouse"]), dg.AssetKey(["notify", "digests"])}
+    assert "数据源与 dbt 项目均未变化" in request.tags["zhengai/selection"]
     append_discipline_rows(copy / "sources")
     [request] = daily.evaluate_tick(dg.build_schedule_context()).run_requests
-    assert request.asset_selection is None  # the whole job: the changed source and what it feeds are rebuilt
+    selected = set(request.asset_selection)
+    assert {dg.AssetKey(["raw", "xuegong__discipline"]), dg.AssetKey(["warnings", "fct_warnings"]),
+            dg.AssetKey(["serving", "warehouse"])} <= selected
+    assert not {k for k in selected if k.path[0] == "raw"} - {dg.AssetKey(["raw", "xuegong__discipline"])}
+    assert dbt_keys - selected  # the models no changed source feeds are left out
