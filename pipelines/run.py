@@ -437,7 +437,9 @@ def status_text(settings: Settings | None = None) -> str:
     last_run = last_run_lines(settings)
     lines += last_run
     audit = settings.home / "gate_results.duckdb"
-    if audit.exists():
+    if audit.exists() and not audit_readable(audit):
+        lines += ["", AUDIT_BUSY_ZH]
+    elif audit.exists():
         with _ro(audit) as con:
             last = con.execute("SELECT run_id, max(validated_at) FROM audit.validation_runs GROUP BY run_id "
                                "ORDER BY 2 DESC LIMIT 1").fetchone()
@@ -468,14 +470,27 @@ def status_text(settings: Settings | None = None) -> str:
     return "\n".join(lines)
 
 
+AUDIT_BUSY_ZH = "质量检查结果正由进行中的运行写入：被拦截的数据源与最近一次检查的结果在运行结束后可见（再运行 zhengai status）"
+
+
+def audit_readable(audit: Path) -> bool:
+    """False while a run holds the gate's audit file open for writing (its ingest steps keep it open)."""
+    try:
+        _ro(audit).close()
+    except (duckdb.IOException, duckdb.ConnectionException):  # another process's lock; this process's own connection
+        return False
+    return True
+
+
 def freshness_lines(settings: Settings, serving, published_utc) -> list[str]:
     """Per source table: when its served data was read (its data published at `published_utc`), and whether newer
     data is held back (since when)."""
     from pipelines.freshness import BLOCKED, CURRENT, source_freshness, stale_summary
     from pipelines.ingest.errors import SYSTEM_ZH
 
-    with _ro(serving.path) as con:
-        rows = source_freshness(con, settings.home / "gate_results.duckdb", published_utc)
+    audit = settings.home / "gate_results.duckdb"
+    with _ro(serving.path) as con:  # without the gate's results while a run writes them (AUDIT_BUSY_ZH)
+        rows = source_freshness(con, audit if audit_readable(audit) else None, published_utc)
     lines = ["", "各数据源当前发布的数据（新鲜度）："]
     summary = stale_summary(rows)
     if summary:

@@ -47,7 +47,7 @@ def _unit_asset(unit: SourceUnit) -> dg.AssetsDefinition:
         outcome = None
         try:
             outcome = ingest_unit(warehouse.build_connection(context.run.run_id), unit, settings, context.run.run_id,
-                                  warehouse.audit_db)
+                                  warehouse.audit_db, keep_audit_open=True)
         except SourceUnavailable as exc:
             if context.retry_number >= RETRIES:  # still unreachable: fail with the reason, not "retries exceeded"
                 raise dg.Failure(description=f"{unit.label_zh}：{exc}（已重试 {RETRIES} 次）") from exc

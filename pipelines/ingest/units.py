@@ -351,9 +351,11 @@ def _files_at_fault(unit: SourceUnit, outcome: UnitOutcome, extracts: dict[str, 
 
 
 def ingest_unit(con: duckdb.DuckDBPyConnection, unit: SourceUnit, settings: Settings, run_id: str,
-                audit_db: Path | None = None) -> UnitOutcome:
+                audit_db: Path | None = None, keep_audit_open: bool = False) -> UnitOutcome:
     """Read, check and (when nothing blocks) load one unit into `raw`. Raises `SourceUnavailable` when the
-    source cannot be reached (worth a retry); everything wrong with the data itself ends in the outcome."""
+    source cannot be reached (worth a retry); everything wrong with the data itself ends in the outcome.
+    `keep_audit_open`: the results go through the run's open audit connection (`resources.audit_connection`; the
+    ingest steps), not a connection of their own."""
     started = time.perf_counter()
     audit_db = audit_db or settings.home / "gate_results.duckdb"
     outcome = UnitOutcome(unit)
@@ -382,10 +384,19 @@ def ingest_unit(con: duckdb.DuckDBPyConnection, unit: SourceUnit, settings: Sett
     if any(to.results for to in outcome.tables.values()):
         # one connection for the unit's results: opening and closing (a checkpoint) the audit file per result cost
         # ≈ 30 ms each, and 状态数据平台 stores 55 (11 tables × 5 workbooks)
-        with duckdb.connect(str(audit_db)) as audit:
+        if keep_audit_open:
+            from pipelines.resources import audit_connection
+
+            audit = audit_connection(audit_db)
+        else:
+            audit = duckdb.connect(str(audit_db))
+        try:
             for to in outcome.tables.values():
                 for r in to.results:
                     results_store.store_result(audit, r)
+        finally:
+            if not keep_audit_open:
+                audit.close()
     for to in outcome.tables.values():
         if to.read_error is not None:
             _store_read_error(audit_db, to, run_id)

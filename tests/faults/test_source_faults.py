@@ -345,6 +345,33 @@ def test_a_failed_step_reaches_the_user_as_one_chinese_line_and_status_says_fail
     assert "全部阻断项通过" not in status and "无法连接教务数据库（已重试 3 次）" in status
 
 
+def test_status_during_a_run_that_writes_the_gate_results_says_so(tmp_path, monkeypatch):
+    """A run's ingest steps keep the audit file open for writing: `zhengai status` meanwhile says the results come
+    after the run instead of failing on DuckDB's lock."""
+    import duckdb
+
+    from pipelines.gate import results_store
+    from pipelines.run import AUDIT_BUSY_ZH, status_text
+
+    home = tmp_path / "warehouse"
+    (home / "dagster").mkdir(parents=True)
+    monkeypatch.setenv("DAGSTER_HOME", str(home / "dagster"))
+    audit = home / "gate_results.duckdb"
+    with duckdb.connect(str(audit)) as con:
+        results_store.ensure_tables(con)
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
+                               "print('open', flush=True); time.sleep(120)", str(audit)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        status = status_text(settings(tmp_path / "src", ZHENGAI_HOME=str(home)))
+    finally:
+        holder.kill()
+        holder.wait()
+    assert AUDIT_BUSY_ZH in status
+    assert AUDIT_BUSY_ZH not in status_text(settings(tmp_path / "src", ZHENGAI_HOME=str(home)))
+
+
 def test_a_wrong_year_workbook_alone_goes_to_quarantine_with_both_years_in_the_report(college, tmp_path):
     import duckdb
 
