@@ -5,7 +5,7 @@ dbt writes into the same per-run build file as ingestion, through a hard link wi
 name in the compiled SQL and the dbt target folder (`$ZHENGAI_HOME/dbt/target`) stay the same from run to run,
 so dbt parses the project partially, and views built in an earlier run still resolve in the next build file.
 
-Work proportional to the change: `raw._dbt_builds` remembers, per successful build, the last raw batch it saw
+Work proportional to the change: `raw._dbt_builds` remembers, per published build, the last raw batch it saw
 and a hash of the dbt project and seeds. The next run builds
 - nothing, when no batch was loaded since and the project is unchanged (the models in the build file — a copy
   of the serving warehouse — are already current);
@@ -143,10 +143,10 @@ def models_are_current(con: duckdb.DuckDBPyConnection) -> bool:
         return False
 
 
-def record_build(build: Path, seq: int, current_hash: str, selection: list[str] | None) -> None:
-    with duckdb.connect(str(build)) as con:
-        con.execute(f"INSERT INTO {BUILDS} VALUES (now()::TIMESTAMP, ?, ?, ?)",
-                    [seq, current_hash, "全部" if selection is None else " ".join(selection)])
+def record_build(con: duckdb.DuckDBPyConnection, seq: int, current_hash: str, selection: list[str] | None) -> None:
+    """What the dbt build of this build file covers: the raw batches up to `seq`, this project, `selection`."""
+    con.execute(f"INSERT INTO {BUILDS} VALUES (now()::TIMESTAMP, ?, ?, ?)",
+                [seq, current_hash, "全部" if selection is None else " ".join(selection)])
 
 
 def build_args(threads: int) -> list[str]:
@@ -204,10 +204,10 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
     def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
         build = warehouse.build_file(context.run.run_id)
         current = project_hash()
-        # planned on the ingest steps' connection (opening the file again reads its catalog), which then closes:
-        # dbt's own process opens the build file
-        selection, seq, threads = plan_build(warehouse.build_connection(context.run.run_id), current)
-        close_build_connection()
+        # planned and recorded on the ingest steps' connection (opening the file again reads its catalog, closing it
+        # checkpoints), which then closes: dbt's own process opens the build file
+        con = warehouse.build_connection(context.run.run_id)
+        selection, seq, threads = plan_build(con, current)
         selected = set(context.selected_asset_keys)
         # `zhengai run` selects what changed sources feed (pipelines/run.py run_selection): it holds what dbt must
         # build. Short of that, models picked by hand in the Dagster UI: dagster-dbt builds exactly those, and the
@@ -215,6 +215,9 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
         by_hand = not (set(context.assets_def.keys) if selection is None else _model_keys(selection)) <= selected
         if by_hand:
             selection = None
+        elif selection != []:  # before dbt runs: a build that fails is never published (its build file is discarded)
+            record_build(con, seq, current, selection)
+        close_build_connection()
         if selection == []:
             PLANNED[0] = 0
             context.log.info("dbt：数据源与 dbt 项目均未变化，模型沿用上次发布的结果，本次不运行 dbt")
@@ -255,8 +258,6 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
                 context.log.error(tests.summary_zh())
             else:
                 context.log.info(tests.summary_zh())
-        if not by_hand:
-            record_build(build, seq, current, selection)
 
     return [dbt_models]
 
