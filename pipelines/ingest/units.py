@@ -508,13 +508,7 @@ def _batches_if_unchanged(con: duckdb.DuckDBPyConnection, unit: SourceUnit, fing
     return batches
 
 
-def nothing_to_load(con: duckdb.DuckDBPyConnection, settings: Settings) -> bool:
-    """True when no source unit would load anything: each one is unchanged since its last load (as `ingest_unit`
-    judges it), or is an optional source with nothing delivered. `con`: the served warehouse, read-only."""
-    return not units_to_read(con, settings, first_only=True)
-
-
-def units_to_read(con: duckdb.DuckDBPyConnection | None, settings: Settings, first_only: bool = False) -> list[SourceUnit]:
+def units_to_read(con: duckdb.DuckDBPyConnection | None, settings: Settings) -> list[SourceUnit]:
     """The units a run will read, as `ingest_unit` judges them on the served warehouse `con` (None: nothing served
     yet, every unit): changed since their last load, or checked against a table of a unit read (its new batch
     changes their fingerprint). Optional sources with nothing delivered are read by nobody."""
@@ -525,8 +519,6 @@ def units_to_read(con: duckdb.DuckDBPyConnection | None, settings: Settings, fir
         fingerprint = unit_fingerprint(con, unit, settings) if con is not None else None
         if fingerprint is None or _batches_if_unchanged(con, unit, fingerprint) is None:
             read.add(unit.name)
-            if first_only:
-                break
     ordered = in_step_order(units)
     loaded = {t.key for u in units if u.name in read for t in u.tables}
     for unit in ordered:  # a unit comes after the units it references
