@@ -44,6 +44,7 @@ _MAX_MESSAGE = 1 << 24  # arguments and environment, as JSON
 # where the pipeline's dbt works (pipelines/assets/dbt.py): named here so that `zhengai run` can start the worker
 # before it imports Dagster and dagster-dbt
 DBT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
+HAS_DBT = (DBT_DIR / "dbt_project.yml").exists()
 # the checkout's parse (assets.dbt.ensure_manifest): its partial-parse state seeds the dbt target folder of a new home
 SHARED_PARSE = DBT_DIR / "target" / "shared-parse"
 # the fixed path dbt opens the run's build file under: `build/dbt/serving.duckdb`, so the catalog dbt writes into
@@ -68,7 +69,7 @@ def client_path() -> Path:
 
 def start_for_run(home: Path, build_dir: Path) -> Worker | None:
     """A dbt process that imports dbt and parses the project while the run reads its sources."""
-    if not (DBT_DIR / "dbt_project.yml").exists() or not client_path().exists():
+    if not HAS_DBT or not client_path().exists():
         return None
     return Worker(dbt_target(home), work_db_link(build_dir), DBT_DIR, SHARED_PARSE / PARSE_STATE)
 

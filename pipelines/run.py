@@ -236,7 +236,9 @@ def run_pipeline(job_name: str = "daily_refresh", *, out=None) -> RunSummary:
         for note in notes:
             print(note, file=out or sys.stdout, flush=True)
         if NOTHING_CHANGED_ZH not in notes:  # dbt will run: it imports and parses on the other core meanwhile
-            worker = start_dbt_worker(settings)
+            from pipelines.dbt_worker import start_for_run
+
+            worker = start_for_run(settings.home, WarehouseLayout(settings.home).build_dir)
         with dg.DagsterInstance.get() as instance:
             result = job.execute_in_process(instance=instance, raise_on_error=False, run_id=run_id,
                                             run_config={"loggers": {"progress": {}}}, asset_selection=selection)
@@ -277,7 +279,7 @@ def run_selection(job, settings: Settings, to_read: list | None = None) -> list 
     that changes after this look is the next run's. `to_read`: the units the run reads, when already known
     (`start_prefetch`)."""
     from pipelines.assets.dbt import DBT_ASSETS, models_to_build
-    from pipelines.assets.ingest import INGEST_ASSETS
+    from pipelines.assets.ingest import RAW_KEYS, raw_key
     from pipelines.ingest.units import units_to_read
 
     serving = WarehouseLayout(settings.home).serving
@@ -289,8 +291,7 @@ def run_selection(job, settings: Settings, to_read: list | None = None) -> list 
             dbt_keys = models_to_build(con, [t.raw_name for u in units for t in u.tables]) if DBT_ASSETS else set()
     except (duckdb.Error, OSError):  # cannot tell: run everything (the steps report what is wrong)
         return None
-    read = {f"ingest__{u.name}" for u in units}
-    left_out = {k for a in INGEST_ASSETS if a.node_def.name not in read for k in a.keys}
+    left_out = set(RAW_KEYS) - {raw_key(t.system, t.table) for u in units for t in u.tables}
     left_out |= {k for a in DBT_ASSETS for k in a.keys} - dbt_keys
     keys = job.asset_layer.executable_asset_keys
     if not left_out & keys:
@@ -339,12 +340,6 @@ def start_prefetch(settings: Settings) -> list | None:
     prefetch.start(settings.home / "prefetch", [t.key for u in units for t in u.tables],
                    settings.home / "logs" / "prefetch.log")
     return units
-
-
-def start_dbt_worker(settings: Settings):
-    from pipelines.dbt_worker import start_for_run
-
-    return start_for_run(settings.home, WarehouseLayout(settings.home).build_dir)
 
 
 def _republish_status(settings: Settings, run_id: str) -> str | None:

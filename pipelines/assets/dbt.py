@@ -41,6 +41,7 @@ from packaging import version
 from pipelines.config import REPO_ROOT, dbt_file_log_level, dbt_threads, duckdb_memory_limit
 from pipelines.dbt_worker import (
     DBT_DIR,
+    HAS_DBT,
     PARSE_STATE,
     SHARED_PARSE,
     WORK_DB_ENV,
@@ -53,7 +54,6 @@ from pipelines.dbt_worker import (
 from pipelines.resources import WarehouseResource, close_build_connection, size_bytes
 
 SEEDS_DIR = REPO_ROOT / "seeds"
-HAS_DBT = (DBT_DIR / "dbt_project.yml").exists()
 PROJECT = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR) if HAS_DBT else None
 BUILDS = "raw._dbt_builds"
 
@@ -135,12 +135,16 @@ def _plan(con: duckdb.DuckDBPyConnection, current_hash: str) -> tuple[list[str] 
 def models_are_current(con: duckdb.DuckDBPyConnection) -> bool:
     """True when the warehouse's last recorded dbt build saw its latest raw batch, with the dbt project and seeds as
     they are now: dbt has nothing to build (and the models may be published with the raw data beside them)."""
-    if not HAS_DBT:
-        return True
+    return not HAS_DBT or _current_plan(con) == []
+
+
+def _current_plan(con: duckdb.DuckDBPyConnection) -> list[str] | None:
+    """`_plan`'s selection for the dbt project and seeds as they are now; None (everything) when no build is recorded
+    or there is no raw layer."""
     try:
-        return _plan(con, project_hash())[0] == []
-    except duckdb.CatalogException:  # no build recorded, or no raw layer
-        return False
+        return _plan(con, project_hash())[0]
+    except duckdb.CatalogException:
+        return None
 
 
 def record_build(con: duckdb.DuckDBPyConnection, seq: int, current_hash: str, selection: list[str] | None) -> None:
@@ -209,10 +213,13 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
         con = warehouse.build_connection(context.run.run_id)
         selection, seq, threads = plan_build(con, current)
         selected = set(context.selected_asset_keys)
+        planned = planned_nodes(selection) if selection != [] else set()
         # `zhengai run` selects what changed sources feed (pipelines/run.py run_selection): it holds what dbt must
         # build. Short of that, models picked by hand in the Dagster UI: dagster-dbt builds exactly those, and the
         # build is not recorded (the next run still builds all this plan wanted)
-        by_hand = not (set(context.assets_def.keys) if selection is None else _model_keys(selection)) <= selected
+        needed = (set(context.assets_def.keys) if selection is None
+                  else {_asset_key(u) for u in planned if not u.startswith("test.")})
+        by_hand = not needed <= selected
         if by_hand:
             selection = None
         elif selection != []:  # before dbt runs: a build that fails is never published (its build file is discarded)
@@ -228,7 +235,6 @@ def build_dbt_assets() -> list[dg.AssetsDefinition]:
         home = warehouse.settings().home
         log = home / "logs" / f"dbt-{context.run.run_id}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
-        planned = planned_nodes(selection)
         PLANNED[0] = len(selected) if by_hand else sum(1 for u in planned if not u.startswith("test."))
         what = ("所选模型" if by_hand else "全部模型" if selection is None
                 else f"变化的数据源下游（{' '.join(selection)}）")
@@ -398,23 +404,15 @@ def planned_nodes(selection: list[str] | None) -> set[str]:
     return {u for u in seen if nodes.get(u, {}).get("resource_type") in ("model", "seed", "test")}
 
 
-def _model_keys(selection: list[str] | None) -> set[dg.AssetKey]:
-    """The asset keys of the models and seeds `dbt build --select <selection>` builds (None = all)."""
-    return {_asset_key(u) for u in planned_nodes(selection) if not u.startswith("test.")}
-
-
 def models_to_build(con: duckdb.DuckDBPyConnection, raw_tables: list[str]) -> set[dg.AssetKey]:
     """The models and seeds a run must build when it loads new batches of `raw_tables` (`system__table`) into the
     warehouse `con` holds (the served one): their descendants and whatever that warehouse's last build left unbuilt;
     all of them when the dbt project or seeds changed since, or no build is recorded."""
-    try:
-        plan = _plan(con, project_hash())[0]
-    except duckdb.CatalogException:
-        plan = None
+    plan = _current_plan(con)
     if plan is None:
         return {k for a in DBT_ASSETS for k in a.keys}
     selection = sorted({*plan, *(f"source:raw.{t}+" for t in raw_tables)})
-    return _model_keys(selection) if selection else set()
+    return {_asset_key(u) for u in planned_nodes(selection) if not u.startswith("test.")} if selection else set()
 
 
 DBT_ASSETS = build_dbt_assets()

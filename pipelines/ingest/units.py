@@ -14,6 +14,7 @@ and is copied into every published warehouse for the data-quality dashboard.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import re
@@ -384,19 +385,10 @@ def ingest_unit(con: duckdb.DuckDBPyConnection, unit: SourceUnit, settings: Sett
     if any(to.results for to in outcome.tables.values()):
         # one connection for the unit's results: opening and closing (a checkpoint) the audit file per result cost
         # ≈ 30 ms each, and 状态数据平台 stores 55 (11 tables × 5 workbooks)
-        if keep_audit_open:
-            from pipelines.resources import audit_connection
-
-            audit = audit_connection(audit_db)
-        else:
-            audit = duckdb.connect(str(audit_db))
-        try:
+        with _results_connection(audit_db, keep_audit_open) as audit:
             for to in outcome.tables.values():
                 for r in to.results:
                     results_store.store_result(audit, r)
-        finally:
-            if not keep_audit_open:
-                audit.close()
     for to in outcome.tables.values():
         if to.read_error is not None:
             _store_read_error(audit_db, to, run_id)
@@ -415,6 +407,19 @@ def ingest_unit(con: duckdb.DuckDBPyConnection, unit: SourceUnit, settings: Sett
         release_memory()
     outcome.seconds = time.perf_counter() - started
     return outcome
+
+
+@contextlib.contextmanager
+def _results_connection(audit_db: Path, keep_open: bool):
+    """The audit file for a unit's results: the run's open connection (`resources.audit_connection`), or one of its
+    own, closed after."""
+    if keep_open:
+        from pipelines.resources import audit_connection
+
+        yield audit_connection(audit_db)
+        return
+    with duckdb.connect(str(audit_db)) as con:
+        yield con
 
 
 # ---------------------------------------------------------------------------------------------------------
